@@ -1,0 +1,1 @@
+"""Assignments bundled with the grader: one folder each, holding spec.toml and its case builders."""

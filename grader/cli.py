@@ -1,0 +1,199 @@
+"""The ``grader`` command: ``grade`` a batch, ``check`` one notebook, ``list`` the assignments."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from grader import __version__
+from grader.assignment import AssignmentError, bundled_assignments, load_assignment
+from grader.export import write_grades_csv, write_results_json
+from grader.grading import grade_notebook
+from grader.html import page_name, render_index, render_submission
+from grader.results import SubmissionResult
+from grader.terminal import format_result
+from grader.zygote import Zygote
+
+
+class UsageError(Exception):
+    """Bad arguments: reported in one line, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return arguments.run(arguments)
+    except (UsageError, AssignmentError) as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grader",
+        description="Grade Jupyter notebook assignments function by function. Student code runs in "
+                    "separate, limited processes; each graded function is compared with the "
+                    "reference on seeded public and hidden cases.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser(
+        "grade", help="grade a batch of notebooks into a report folder",
+        description="Grade notebook files and folders (searched recursively for *.ipynb) and write "
+                    "results.json, grades.csv, index.html (class overview) and one HTML page per "
+                    "submission into --out. Exits 0 once the batch is graded, whatever the scores.")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="notebook files or folders of them")
+    _common_options(grade)
+    grade.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                       help="output folder (default: reports/)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="submissions graded side by side (default: all cores, %(default)s here)")
+    grade.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    grade.set_defaults(run=_grade)
+
+    check = commands.add_parser(
+        "check", help="check one notebook before handing it in",
+        description="Grade one notebook and print a line per graded function, with the reason for "
+                    "each failure. Exits 0 only when every graded function passes.")
+    check.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    _common_options(check)
+    check.add_argument("--function", action="append", default=[], metavar="NAME",
+                       help="check only this function (may be repeated)")
+    check.add_argument("--html", type=Path, metavar="FILE",
+                       help="where to write the HTML report (default: NOTEBOOK's name with .report.html)")
+    check.add_argument("--no-html", action="store_true", help="do not write the HTML report")
+    check.set_defaults(run=_check)
+
+    listing = commands.add_parser("list", help="list the bundled assignments and their functions")
+    listing.set_defaults(run=_list)
+    return parser
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--assignment", metavar="NAME_OR_DIR",
+                        help="a bundled assignment's name or an assignment folder "
+                             "(default: the only bundled one)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="time limit per call of a student function (default: the assignment's)")
+
+
+def _grade(arguments) -> int:
+    if arguments.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    notebooks = find_notebooks(arguments.paths)
+    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    out: Path = arguments.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
+    results: list[SubmissionResult] = []
+    with Zygote() as zygote, ThreadPoolExecutor(max_workers=arguments.jobs) as pool:
+        futures = {pool.submit(_grade_safely, zygote, assignment, path, submission_id): submission_id
+                   for submission_id, path in notebooks}
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            _write_page(out, assignment, result)
+            if not arguments.quiet:
+                print(f"[{done}/{len(notebooks)}] {_summary_line(result)}", flush=True)
+    results.sort(key=lambda result: result.id)
+    write_results_json(out / "results.json", assignment, results)
+    write_grades_csv(out / "grades.csv", assignment, results)
+    pages = {result.id: page_name(result.id) for result in results}
+    (out / "index.html").write_text(render_index(assignment, results, pages), encoding="utf-8")
+    if not arguments.quiet:
+        invalid = sum(result.status == "invalid" for result in results)
+        print(f"graded {len(results) - invalid} notebook(s), {invalid} invalid; reports in {out}/")
+    return 0
+
+
+def _grade_safely(zygote, assignment, path, submission_id) -> SubmissionResult:
+    try:
+        return grade_notebook(zygote, assignment, path, submission_id)
+    except Exception as error:  # a grader bug on one notebook must not cost the batch
+        return SubmissionResult(submission_id, str(path), "invalid",
+                                f"the grader failed on this notebook: {type(error).__name__}: {error}",
+                                0.0, assignment.max_score)
+
+
+def _check(arguments) -> int:
+    path: Path = arguments.notebook
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    unknown = [name for name in arguments.function if name not in assignment.graded_names]
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
+                         f"(graded: {', '.join(assignment.graded_names)})")
+    with Zygote() as zygote:
+        result = grade_notebook(zygote, assignment, path, path.stem, tuple(arguments.function))
+    print(format_result(result, colour=sys.stdout.isatty()))
+    if not arguments.no_html:
+        html_path = arguments.html or path.with_name(path.stem + ".report.html")
+        html_path.write_text(render_submission(assignment, result), encoding="utf-8")
+        print(f"report: {html_path}")
+    return 0 if result.all_passed else 1
+
+
+def _list(arguments) -> int:
+    for name in bundled_assignments():
+        assignment = load_assignment(name)
+        print(f"{name}: {assignment.title}")
+        for function in assignment.functions:
+            public = sum(not case.hidden for case in function.cases)
+            print(f"  {function.name:<28} {function.points:>4g} points  "
+                  f"{public} public + {len(function.cases) - public} hidden cases")
+    return 0
+
+
+def find_notebooks(paths: list[str]) -> list[tuple[str, Path]]:
+    """(id, path) for every notebook named or found below a folder named, ids unique."""
+    found: list[tuple[str, Path]] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            for notebook in sorted(path.rglob("*.ipynb")):
+                if ".ipynb_checkpoints" in notebook.parts or not notebook.is_file():
+                    continue
+                found.append((notebook.relative_to(path).with_suffix("").as_posix(), notebook))
+        elif path.is_file():
+            found.append((path.stem, path))
+        else:
+            raise UsageError(f"{name}: no such file or folder")
+    if not found:
+        raise UsageError(f"no notebooks (*.ipynb) in {', '.join(paths)}")
+    seen: dict[str, int] = {}
+    unique = []
+    for submission_id, path in found:
+        seen[submission_id] = seen.get(submission_id, 0) + 1
+        unique.append((submission_id if seen[submission_id] == 1 else f"{submission_id}-{seen[submission_id]}", path))
+    return unique
+
+
+def _write_page(out: Path, assignment, result: SubmissionResult) -> None:
+    page = out / page_name(result.id)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(render_submission(assignment, result), encoding="utf-8")
+
+
+def _summary_line(result: SubmissionResult) -> str:
+    if result.status == "invalid":
+        return f"{result.id}: invalid: {result.error}"
+    return f"{result.id}: {result.score:g} / {result.max_score:g}"
+
+
+def _timeout(arguments) -> float | None:
+    if arguments.timeout is not None and arguments.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    return arguments.timeout
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Grade one submission: load, extract, run each graded function isolated, compare, score."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader import hints
+from grader.assignment import Assignment, GradedFunction
+from grader.compare import compare_return
+from grader.extract import Submission, extract
+from grader.notebook import InvalidNotebook, load_notebook
+from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
+from grader.runner import FunctionRun, Outcome, run_function
+from grader.zygote import Zygote
+
+
+def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submission_id: str,
+                   only: tuple[str, ...] = ()) -> SubmissionResult:
+    started = time.perf_counter()
+    graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        notebook = load_notebook(path)
+    except InvalidNotebook as error:
+        return SubmissionResult(submission_id, str(path), "invalid", str(error), 0.0,
+                                assignment.max_score, graded_at=graded_at,
+                                seconds=time.perf_counter() - started)
+    submission = extract(notebook, assignment.ignored_modules)
+    warnings = list(submission.warnings)
+    results = []
+    for function in assignment.functions:
+        if only and function.name not in only:
+            continue
+        result, load_warnings = grade_function(zygote, assignment, submission, function)
+        warnings.extend(w for w in load_warnings if w not in warnings)
+        results.append(result)
+    score = round(sum(result.score for result in results), 4)
+    return SubmissionResult(submission_id, str(path), "graded", None, score, assignment.max_score,
+                            tuple(results), tuple(warnings), graded_at,
+                            time.perf_counter() - started, notebook.nbformat)
+
+
+def grade_function(zygote: Zygote, assignment: Assignment, submission: Submission,
+                   function: GradedFunction) -> tuple[FunctionResult, tuple[str, ...]]:
+    definition = submission.functions.get(function.name)
+    if definition is None:
+        message = f"{function.name} is not defined in the notebook (no `def {function.name}` found)"
+        return FunctionResult(function.name, "missing", 0.0, function.points, message), ()
+    run = run_function(zygote, assignment, submission, function)
+    cases = tuple(_case_result(assignment, function, case, outcome)
+                  for case, outcome in zip(function.cases, run.outcomes))
+    status = worst([_function_status(case.status) for case in cases])
+    total_weight = sum(case.weight for case in function.cases)
+    passed_weight = sum(case.weight for case in cases if case.status == "passed")
+    score = round(function.points * passed_weight / total_weight, 4) if total_weight else 0.0
+    return FunctionResult(
+        function.name, status, score, function.points, _function_message(cases, run),
+        cases, definition.cell, definition.line, definition.marked, definition.source,
+        run.output), run.load_warnings
+
+
+def _case_result(assignment: Assignment, function: GradedFunction, case, outcome: Outcome) -> CaseResult:
+    common = dict(name=case.name, visibility=case.visibility, about=case.about,
+                  seconds=outcome.seconds, weight=case.weight)
+    if outcome.status == "returned":
+        reveal = assignment.reveal_hidden or not case.hidden
+        mismatches = compare_return(function, case.expected, outcome.value, reveal)
+        if not mismatches:
+            return CaseResult(status="passed", **common)
+        hint = hints.explain(assignment, function, case, outcome.value, mismatches)
+        return CaseResult(status="failed", message=_mismatch_summary(mismatches),
+                          mismatches=mismatches, hint=hint, **common)
+    if outcome.status == "timeout":
+        return CaseResult(status="timeout", message=outcome.error, **common)
+    if outcome.status == "not run":
+        return CaseResult(status="not run", message=outcome.error, **common)
+    return CaseResult(status="error", message=outcome.error, traceback=outcome.traceback, **common)
+
+
+def _function_status(case_status: str) -> str:
+    return {"not run": "timeout"}.get(case_status, case_status)
+
+
+def _mismatch_summary(mismatches) -> str:
+    names = []
+    for mismatch in mismatches:
+        root = mismatch.output
+        if root not in names:
+            names.append(root)
+    wrong = _join(names)
+    details = "; ".join(m.message for m in mismatches[:3])
+    more = f"; and {len(mismatches) - 3} more" if len(mismatches) > 3 else ""
+    verb = "is" if len(names) == 1 else "are"
+    return f"{wrong} {verb} wrong: {details}{more}"
+
+
+def _function_message(cases: tuple[CaseResult, ...], run: FunctionRun) -> str:
+    failing = [case for case in cases if case.status != "passed"]
+    if not failing:
+        return ""
+    first = min(failing, key=lambda case: CASE_STATUSES.index(case.status)
+                if case.status in ("timeout", "error") else len(CASE_STATUSES))
+    first = first if first.status in ("timeout", "error") else failing[0]
+    where = f"{first.visibility} case '{first.name}'"
+    others = len(failing) - 1
+    tail = f" (and {others} more case{'s' if others > 1 else ''})" if others else ""
+    hint = f" Hint: {first.hint}" if first.hint else ""
+    return f"{where}: {first.message}{tail}.{hint}"
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,122 @@
+"""Load: a notebook file becomes a ``Notebook`` of plain cells, or an ``InvalidNotebook`` reason.
+
+nbformat reads and upgrades the file (v3 notebooks become v4); everything a student can hand in
+that is not a notebook (an empty file, a binary, bad JSON, JSON that is not a notebook, JSON
+nested to blow the parser's stack) is refused here with a one-line reason.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+
+
+class InvalidNotebook(Exception):
+    """The file cannot be read as a notebook; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int  # 1-based position among all cells, as a student counts them in the notebook
+    cell_type: str
+    source: str
+    execution_count: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.execution_count is not None:
+            return f"cell {self.number} (In [{self.execution_count}])"
+        return f"cell {self.number}"
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: Path
+    nbformat: int  # the major version the file was written in
+    cells: tuple[Cell, ...]
+
+    @property
+    def code_cells(self) -> tuple[Cell, ...]:
+        return tuple(cell for cell in self.cells if cell.cell_type == "code")
+
+
+def load_notebook(path: Path | str) -> Notebook:
+    path = Path(path)
+    return parse_notebook(_read_bytes(path), path)
+
+
+def parse_notebook(data: bytes, path: Path) -> Notebook:
+    node, version = read_node(data)
+    cells = []
+    for number, cell in enumerate(node.get("cells", []), start=1):
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        if not isinstance(source, str):
+            source = ""
+        count = cell.get("execution_count")
+        cells.append(Cell(number, str(cell.get("cell_type", "")), source,
+                          count if isinstance(count, int) and not isinstance(count, bool) else None))
+    return Notebook(path, version, tuple(cells))
+
+
+def read_node(data: bytes) -> tuple[nbformat.NotebookNode, int]:
+    """The notebook as an nbformat v4 node and the major version it was written in.
+
+    Raises ``InvalidNotebook`` with the reason.
+    """
+    if not data.strip():
+        raise InvalidNotebook("the file is empty")
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is {len(data) // 2**20} MiB, over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidNotebook("not a text file (not UTF-8): is it a notebook saved as .ipynb?") from None
+    if "\x00" in text:
+        raise InvalidNotebook("not a text file (it holds NUL bytes)")
+    try:
+        raw = json.loads(text)
+    except RecursionError:
+        raise InvalidNotebook("the JSON is nested too deeply to be a notebook") from None
+    except json.JSONDecodeError as error:
+        raise InvalidNotebook(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        raise InvalidNotebook("valid JSON but not a notebook (no 'nbformat' field)")
+    version = raw.get("nbformat")
+    if not isinstance(version, int) or version not in (3, 4):
+        raise InvalidNotebook(f"notebook format {version!r} is not supported (only 3 and 4)")
+    if version == 3 and not isinstance(raw.get("worksheets"), list):
+        raise InvalidNotebook("a version 3 notebook without worksheets")
+    if version == 4 and not isinstance(raw.get("cells"), list):
+        raise InvalidNotebook("a version 4 notebook without a list of cells")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            node = nbformat.reads(text, as_version=4, capture_validation_error={})
+    except RecursionError:
+        raise InvalidNotebook("the JSON is nested too deeply to be a notebook") from None
+    except Exception as error:  # nbformat raises many types on malformed input
+        raise InvalidNotebook(f"nbformat cannot read it: {_one_line(error)}") from None
+    if not isinstance(node.get("cells"), list):
+        raise InvalidNotebook("no cells after conversion to format 4")
+    return node, version
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise InvalidNotebook(f"the file is over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidNotebook(f"cannot read the file: {error.strerror or error}") from None
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:200]

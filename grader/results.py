@@ -1,0 +1,104 @@
+"""The verdicts: plain frozen dataclasses from comparison up to the whole submission.
+
+``SubmissionResult.to_dict`` is the ``results.json`` contract (see DESIGN.md); the reports and
+the gradebook read these and nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# statuses, worst first: a function takes the worst status among its cases
+FUNCTION_STATUSES = ("timeout", "error", "failed", "missing", "passed")
+CASE_STATUSES = ("timeout", "error", "failed", "not run", "passed")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One output that differs from the reference."""
+    output: str  # the output's path: dba, parameters["W1"], return value
+    kind: str  # structure, shape, nonfinite, values
+    message: str
+    expected_shape: str = ""
+    got_shape: str = ""
+    index: str = ""  # the worst element
+    expected: str = ""
+    got: str = ""
+    differing: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    visibility: str
+    about: str
+    status: str  # passed, failed, error, timeout, not run
+    message: str = ""
+    mismatches: tuple[Mismatch, ...] = ()
+    hint: str = ""
+    traceback: str = ""
+    seconds: float = 0.0
+    weight: float = 1.0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "message": self.message,
+                "visibility": self.visibility, "about": self.about, "hint": self.hint,
+                "mismatches": [asdict(m) for m in self.mismatches], "traceback": self.traceback,
+                "seconds": round(self.seconds, 6)}
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    name: str
+    status: str  # passed, failed, error, missing, timeout
+    score: float
+    max_score: float
+    message: str = ""
+    cases: tuple[CaseResult, ...] = ()
+    cell: int | None = None  # where the notebook defines it
+    line: int | None = None
+    marked: bool = False
+    source: str = ""
+    output: str = ""  # what it printed while graded (truncated)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "score": self.score,
+                "max_score": self.max_score, "message": self.message,
+                "cases": [case.to_dict() for case in self.cases],
+                "cell": self.cell, "line": self.line, "output": self.output}
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    id: str
+    path: str
+    status: str  # graded, invalid
+    error: str | None
+    score: float
+    max_score: float
+    functions: tuple[FunctionResult, ...] = ()
+    warnings: tuple[str, ...] = ()
+    graded_at: str = ""
+    seconds: float = 0.0
+    notebook_format: int | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def all_passed(self) -> bool:
+        return self.status == "graded" and all(f.status == "passed" for f in self.functions)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": self.path, "status": self.status, "error": self.error,
+                "score": self.score, "max_score": self.max_score,
+                "functions": [function.to_dict() for function in self.functions],
+                "warnings": list(self.warnings), "graded_at": self.graded_at,
+                "seconds": round(self.seconds, 4)}
+
+
+def worst(statuses, order=FUNCTION_STATUSES) -> str:
+    ranked = [order.index(status) for status in statuses if status in order]
+    return order[min(ranked)] if ranked else order[-1]
