@@ -100,10 +100,10 @@ def _array_to_plain(array, buffers, scalar=False):
 def _type_name(value) -> str:
     kind = type(value)
     module = getattr(kind, "__module__", "") or ""
-    name = getattr(kind, "__qualname__", "object")
+    name = getattr(kind, "__name__", "object")
     if not isinstance(module, str) or not isinstance(name, str):
         return "object"
-    return name if module in ("builtins", "") else f"{module}.{name}"
+    return name if module in ("builtins", "__main__", "") else f"{module}.{name}"
 
 
 def decode(message: bytes):

@@ -46,6 +46,7 @@ class Submission:
     program: tuple[ProgramCell, ...]
     functions: dict[str, Definition]  # last definition of each top-level function
     warnings: tuple[str, ...]
+    variables: dict[str, int]  # names only statements that never run assign (test cells): cell
 
     def defines(self, name: str) -> bool:
         return name in self.functions
@@ -55,6 +56,7 @@ def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -
     program: list[ProgramCell] = []
     functions: dict[str, Definition] = {}
     warnings: list[str] = []
+    variables: dict[str, int] = {}
     for cell in notebook.code_cells:
         source = strip_magics(cell.source)
         if not source.strip():
@@ -69,6 +71,8 @@ def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -
         kept = []
         for index, node in enumerate(tree.body):
             if not _keeps(node, ignored_modules):
+                for name in _names_assigned(node):
+                    variables.setdefault(name, cell.number)
                 continue
             kept.append(index)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -80,7 +84,7 @@ def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -
                     functions.pop(name, None)
         if kept:
             program.append(ProgramCell(cell.number, source, tuple(kept)))
-    return Submission(tuple(program), functions, tuple(warnings))
+    return Submission(tuple(program), functions, tuple(warnings), variables)
 
 
 def strip_magics(source: str) -> str:
@@ -134,14 +138,35 @@ def _is_name_target(target: ast.expr) -> bool:
 
 
 def _is_simple_constant(value: ast.expr) -> bool:
-    """A literal: numbers, strings, None, booleans, and tuples/lists/dicts/sets of them."""
+    """An immutable literal: a number, string, bytes, boolean, None, or a tuple of them.
+
+    A list or dict literal is left out: ``parameters_tmp = {}`` starts a test cell's state,
+    which a graded function must not see.
+    """
     if (value.end_lineno - value.lineno) > 50:
         return False
     try:
-        ast.literal_eval(value)
+        constant = ast.literal_eval(value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
-    return len(ast.unparse(value)) <= _MAX_CONSTANT_CHARS
+    return _immutable(constant) and len(ast.unparse(value)) <= _MAX_CONSTANT_CHARS
+
+
+def _immutable(constant) -> bool:
+    if isinstance(constant, tuple):
+        return all(_immutable(item) for item in constant)
+    return constant is None or isinstance(constant, (bool, int, float, complex, str, bytes))
+
+
+def _names_assigned(node: ast.stmt) -> list[str]:
+    targets = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    return [n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
 def _names_defined(node: ast.stmt) -> tuple[str, ...]:

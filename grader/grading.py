@@ -1,6 +1,7 @@
 """Grade one submission: load, extract, run each graded function isolated, compare, score."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,6 +14,8 @@ from grader.notebook import InvalidNotebook, load_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
 from grader.runner import FunctionRun, Outcome, run_function
 from grader.zygote import Zygote
+
+_UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submission_id: str,
@@ -47,7 +50,7 @@ def grade_function(zygote: Zygote, assignment: Assignment, submission: Submissio
         message = f"{function.name} is not defined in the notebook (no `def {function.name}` found)"
         return FunctionResult(function.name, "missing", 0.0, function.points, message), ()
     run = run_function(zygote, assignment, submission, function)
-    cases = tuple(_case_result(assignment, function, case, outcome)
+    cases = tuple(_case_result(assignment, submission, function, case, outcome)
                   for case, outcome in zip(function.cases, run.outcomes))
     status = worst([_function_status(case.status) for case in cases])
     total_weight = sum(case.weight for case in function.cases)
@@ -59,7 +62,8 @@ def grade_function(zygote: Zygote, assignment: Assignment, submission: Submissio
         run.output), run.load_warnings
 
 
-def _case_result(assignment: Assignment, function: GradedFunction, case, outcome: Outcome) -> CaseResult:
+def _case_result(assignment: Assignment, submission: Submission, function: GradedFunction, case,
+                 outcome: Outcome) -> CaseResult:
     common = dict(name=case.name, visibility=case.visibility, about=case.about,
                   seconds=outcome.seconds, weight=case.weight)
     if outcome.status == "returned":
@@ -74,7 +78,20 @@ def _case_result(assignment: Assignment, function: GradedFunction, case, outcome
         return CaseResult(status="timeout", message=outcome.error, **common)
     if outcome.status == "not run":
         return CaseResult(status="not run", message=outcome.error, **common)
-    return CaseResult(status="error", message=outcome.error, traceback=outcome.traceback, **common)
+    return CaseResult(status="error", message=outcome.error, traceback=outcome.traceback,
+                      hint=_explain_error(submission, outcome.error), **common)
+
+
+def _explain_error(submission: Submission, error: str) -> str:
+    """Say plainly when the function leans on a variable only a test cell assigns."""
+    match = _UNDEFINED_NAME.search(error)
+    if match is None or match.group(1) not in submission.variables:
+        return ""
+    name = match.group(1)
+    return (f"it uses the variable `{name}` that cell {submission.variables[name]} assigns (a test "
+            f"cell). That works in your notebook, run top to bottom, but a graded function is called "
+            f"on its own: take `{name}` from the function's arguments (for a weight, from "
+            f"`parameters`) instead of the notebook's globals.")
 
 
 def _function_status(case_status: str) -> str:
@@ -82,16 +99,22 @@ def _function_status(case_status: str) -> str:
 
 
 def _mismatch_summary(mismatches) -> str:
-    names = []
+    """One sentence: which outputs are wrong, then how, saying once what several share."""
+    names = list(dict.fromkeys(mismatch.output for mismatch in mismatches))
+    groups: dict[str, list[str]] = {}
     for mismatch in mismatches:
-        root = mismatch.output
-        if root not in names:
-            names.append(root)
-    wrong = _join(names)
-    details = "; ".join(m.message for m in mismatches[:3])
-    more = f"; and {len(mismatches) - 3} more" if len(mismatches) > 3 else ""
+        if mismatch.kind == "shape":  # the same shape mistake on several outputs is said once
+            pattern = mismatch.message.replace(mismatch.output, "{}", 1)
+            groups.setdefault(pattern, []).append(mismatch.output)
+        else:
+            groups.setdefault(mismatch.message, [])
+    details = [pattern.format(_join(outputs)).replace(" has shape", " have shape", 1 if len(outputs) > 1 else 0)
+               if outputs else pattern for pattern, outputs in groups.items()]
+    if len(details) == 1:
+        return details[0]
+    more = f"; and {len(details) - 3} more" if len(details) > 3 else ""
     verb = "is" if len(names) == 1 else "are"
-    return f"{wrong} {verb} wrong: {details}{more}"
+    return f"{_join(names)} {verb} wrong: {'; '.join(details[:3])}{more}"
 
 
 def _function_message(cases: tuple[CaseResult, ...], run: FunctionRun) -> str:

@@ -5,6 +5,9 @@ does nothing.
 """
 
 
+__all__ = ["rnn_cell_forward_tests", "rnn_forward_test", "lstm_cell_forward_test", "lstm_forward_test"]
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
