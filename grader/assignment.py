@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
+import inspect
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,11 @@ class GradedFunction:
     compare: tuple[str, ...]
     tolerance: Tolerance
     cases: tuple[Case, ...]
-    inputs_message: bytes = field(repr=False)  # every case's inputs, encoded once for the children
+    inputs_messages: tuple[bytes, ...] = field(repr=False)  # each case's inputs, for the child
+    # the reference's answers to the calls the reference itself makes to other graded functions
+    # on these cases (call key -> encoded result): a correct student's calls are answered from
+    # here without a round trip to the grader
+    replay: dict = field(repr=False, default_factory=dict)
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -70,7 +75,7 @@ class GradedFunction:
         return case.expected[self.returns.index(output)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Assignment:
     name: str
     title: str
@@ -83,6 +88,9 @@ class Assignment:
     reference: ModuleType = field(repr=False)
     mistakes: ModuleType | None = field(repr=False)
     fingerprint: str  # changes when the spec, the cases, the reference or the mistakes change
+    signatures: dict = field(repr=False)  # parameter names of each graded function
+    # what every submission's child receives: per function, the case inputs and replay table
+    payload: bytes = field(repr=False)
 
     @property
     def graded_names(self) -> tuple[str, ...]:
@@ -152,7 +160,9 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         output_bytes=int(defaults.get("output_kb", 1024)) * 1024,
     )
     entries = _required(spec, "functions", list, where)
-    functions = tuple(_graded_function(entry, defaults, reference, builders, f"{where} functions[{i}]")
+    graded_names = [entry.get("name") for entry in entries if isinstance(entry, dict)]
+    functions = tuple(_graded_function(entry, defaults, reference, builders, graded_names,
+                                       f"{where} functions[{i}]")
                       for i, entry in enumerate(entries))
     names = [function.name for function in functions]
     if len(set(names)) != len(names):
@@ -173,10 +183,14 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         reference=reference,
         mistakes=mistakes,
         fingerprint=digest.hexdigest()[:16],
+        signatures={f.name: parameter_names(getattr(reference, f.name)) for f in functions},
+        payload=codec.encode_trusted({f.name: [list(f.inputs_messages), f.replay, _kept_outputs(f)]
+                                      for f in functions}),
     )
 
 
-def _graded_function(entry: dict, defaults: dict, reference, builders, where: str) -> GradedFunction:
+def _graded_function(entry: dict, defaults: dict, reference, builders, graded_names: list[str],
+                     where: str) -> GradedFunction:
     name = _required(entry, "name", str, where)
     where = f"{where} ({name})"
     implementation = getattr(reference, name, None)
@@ -193,6 +207,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, where: st
                           float(entry.get("atol", defaults.get("atol", 1e-8))))
     builder_name = entry.get("builder")
     cases = []
+    replay: dict[str, bytes] = {}
     for index, raw in enumerate(_required(entry, "cases", list, where)):
         case_where = f"{where} cases[{index}]"
         builder = raw.get("builder", builder_name)
@@ -205,7 +220,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, where: st
             raise AssignmentError(f"{case_where}: visibility must be public or hidden")
         try:
             inputs = _plain(build(reference, **arguments))
-            expected = _plain(implementation(**copy.deepcopy(inputs)))
+            expected = _plain(_run_recording(reference, name, graded_names, inputs, replay))
         except Exception as error:
             raise AssignmentError(f"{case_where}: building the case failed: {type(error).__name__}: {error}") from None
         if returns is None and not isinstance(expected, dict):
@@ -221,7 +236,42 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, where: st
     return GradedFunction(
         name=name, points=float(_required(entry, "points", (int, float), where)), returns=returns,
         compare=compare, tolerance=tolerance, cases=tuple(cases),
-        inputs_message=codec.encode([case.inputs for case in cases]))
+        inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay)
+
+
+def _kept_outputs(function: GradedFunction) -> list:
+    """What the child sends back: the compared positions of a tuple, or keys of a dict."""
+    if function.returns is None:
+        return ["dict", list(function.compare)]
+    return ["tuple", len(function.returns), [function.returns.index(name) for name in function.compare]]
+
+
+def parameter_names(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, replay: dict):
+    """The reference's result on ``inputs``, noting every call it makes to another graded function."""
+    originals = {other: getattr(reference, other) for other in graded_names
+                 if other != name and callable(getattr(reference, other, None))}
+
+    def recorder(other, original):
+        names = parameter_names(original)
+
+        def recording(*args, **kwargs):
+            key = codec.call_key(other, names, list(args), kwargs)
+            result = original(*args, **kwargs)
+            replay[key] = codec.encode_trusted(result)
+            return result
+        return recording
+
+    try:
+        for other, original in originals.items():
+            setattr(reference, other, recorder(other, original))
+        return getattr(reference, name)(**copy.deepcopy(inputs))
+    finally:
+        for other, original in originals.items():
+            setattr(reference, other, original)
 
 
 def _plain(value):

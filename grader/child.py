@@ -1,9 +1,12 @@
-"""The untrusted side: runs inside a forked child, loads the student's program and calls one function.
+"""The untrusted side: runs inside a forked child, loads the student's program, calls its functions.
 
-Everything here may be subverted by the student's code, so nothing here decides a verdict: the
-child only reports what the function returned (as plain data, see ``codec``) or raised. Other
-graded functions the function calls are stand-ins that ask the grader, which answers with the
-reference's result, so the reference code itself never enters this process.
+One child per submission loads the program once; each graded function then runs in a fork of
+it, so what one function does to the process (patching numpy, mutating globals, dying) cannot
+touch the next. Everything here may be subverted by the student's code, so nothing here decides
+a verdict: a grandchild only reports what the function returned (as plain data, see ``codec``)
+or raised. Other graded functions the function calls are stand-ins answered by the reference:
+from the replay table of the reference's own calls on the same cases when the arguments match,
+or else by asking the grader. The reference code itself never enters this process.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ _RELAYED_ERRORS = {cls.__name__: cls for cls in
 
 
 def main(channel: socket.socket) -> None:
-    """Entry point right after fork; never returns."""
+    """Entry point right after the fork server forks; never returns."""
     code = 0
     try:
         os.setsid()
@@ -37,40 +40,66 @@ def main(channel: socket.socket) -> None:
     except BaseException:  # noqa: BLE001  (the child must end here, whatever happened)
         code = 70
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:  # noqa: BLE001
-            pass
+        _flush()
         os._exit(code)
 
 
 def _serve(channel: socket.socket) -> None:
     job = codec.receive(channel)
-    inputs_message = codec.receive_raw(channel)
+    # per function: [inputs messages, replay table, kept outputs]; from the grader, so a pickle
+    assignment_data = codec.decode_trusted(codec.receive_raw(channel))
     _enter(job)
     namespace, warnings = load_program(job["program"])
     codec.send(channel, {"loaded": warnings})
-    for name in job["stand_ins"]:
-        namespace[name] = _stand_in(name, channel)
-    function = namespace.get(job["function"])
-    for index in range(job["first_case"], len(job["cases"])):
-        arguments = codec.decode(inputs_message)[index]  # fresh copy: a case may mutate its inputs
-        channel.sendall(_call(function, job["function"], arguments, index))
+    for function in job["functions"]:
+        inputs_messages, replay, kept = assignment_data[function["name"]]
+        _flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _run_function(channel, namespace, job, function, inputs_messages, replay, kept)
+            except BaseException:  # noqa: BLE001
+                code = 70
+            finally:
+                _flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        codec.send(channel, {"function_done": function["name"],
+                             "code": os.waitstatus_to_exitcode(status)})
     codec.send(channel, {"done": True})
+
+
+def _run_function(channel, namespace: dict, job: dict, function: dict, inputs_messages: list,
+                  replay: dict, kept: list) -> None:
+    name = function["name"]
+    _redirect_output(os.path.join(job["output_dir"], name))
+    for other in job["graded"]:
+        if other != name:
+            namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
+    student_function = namespace.get(name)
+    for index in range(function["first_case"], function["cases"]):
+        arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
+        channel.sendall(_call(student_function, name, arguments, index, kept))
+
+
+def _redirect_output(path: str) -> None:
+    """Send what the process prints (fd 1 and 2, and Python's streams) to ``path``."""
+    _flush()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    os.close(descriptor)
+    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
 
 
 def _enter(job: dict) -> None:
     limits = job["limits"]
-    descriptor = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(descriptor, 1)
-    os.dup2(descriptor, 2)
-    os.close(descriptor)
+    _redirect_output(os.path.join(job["output_dir"], ".load"))
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
     os.chdir(job["scratch"])
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long print fails with EFBIG instead
     _limit(resource.RLIMIT_CORE, 0)
@@ -103,6 +132,14 @@ def _address_space() -> int:
         return 1 << 30
 
 
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+
+
 def load_program(program: list) -> tuple[dict, list[str]]:
     """Run the kept statements cell by cell; a statement that fails is reported and skipped."""
     namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -120,39 +157,56 @@ def load_program(program: list) -> tuple[dict, list[str]]:
     return namespace, warnings
 
 
-def _call(function, name: str, arguments: dict, index: int) -> bytes:
+def _call(function, name: str, arguments: dict, index: int, kept: list) -> bytes:
     """The framed result message of one call: what it returned, or what it raised."""
     if function is None:
-        return _result(index, "raised", error=f"NameError: {name} is not defined after loading the notebook")
+        return _result(name, index, "raised", error=f"NameError: {name} is not defined after loading the notebook")
     if not callable(function):
-        return _result(index, "raised", error=f"TypeError: {name} is not a function")
+        return _result(name, index, "raised", error=f"TypeError: {name} is not a function")
     started = time.perf_counter()
     try:
         value = function(**arguments)
     except BaseException as error:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too)
-        return _result(index, "raised", error=_describe(error), traceback=_student_traceback(error),
-                       seconds=time.perf_counter() - started)
+        return _result(name, index, "raised", error=_describe(error),
+                       traceback=_student_traceback(error), seconds=time.perf_counter() - started)
     seconds = time.perf_counter() - started
     try:
-        return _result(index, "returned", value=value, seconds=seconds)
+        return _result(name, index, "returned", value=_compared_part(value, kept), seconds=seconds)
     except BaseException as error:  # noqa: BLE001
-        return _result(index, "raised", seconds=seconds,
+        return _result(name, index, "raised", seconds=seconds,
                        error=f"the returned value cannot be graded: {_describe(error)}")
 
 
-def _result(index: int, status: str, **fields) -> bytes:
-    return codec.encode({"result": {"case": index, "status": status, **fields}})
+def _compared_part(value, kept: list):
+    """Only what is compared travels back (a forward pass's caches are not): the outputs not
+    compared become None when the structure is the expected one; anything else goes as it is."""
+    if kept[0] == "dict":
+        if type(value) is dict:
+            return {key: value[key] for key in kept[1] if key in value}
+        return value
+    _, length, positions = kept
+    if type(value) in (tuple, list) and len(value) == length:
+        pruned = [value[i] if i in positions else None for i in range(length)]
+        return tuple(pruned) if type(value) is tuple else pruned
+    return value
 
 
-def _stand_in(name: str, channel: socket.socket):
+def _result(name: str, index: int, status: str, **fields) -> bytes:
+    return codec.encode({"result": {"function": name, "case": index, "status": status, **fields}})
+
+
+def _stand_in(name: str, parameter_names: list[str], replay: dict, channel: socket.socket):
     def stand_in(*args, **kwargs):
         try:
+            key = codec.call_key(name, parameter_names, list(args), kwargs)
             request = codec.encode({"call": name, "args": list(args), "kwargs": kwargs})
         except codec.CodecError as error:
             raise TypeError(f"{name} was called with arguments that are not arrays, numbers or "
                             f"dicts of them ({error})") from None
+        if key in replay:
+            return codec.decode_trusted(replay[key])
         channel.sendall(request)
-        reply = codec.receive(channel)
+        reply = codec.decode_trusted(codec.receive_raw(channel))
         if "raise" in reply:
             kind, message = reply["raise"]
             raise _RELAYED_ERRORS.get(kind, RuntimeError)(message)
@@ -181,9 +235,13 @@ def _describe(error: BaseException) -> str:
     return f"{name}: {text}{where}" if text else f"{name}{where}"
 
 
+def _student_frames(error: BaseException):
+    return [frame for frame in traceback.extract_tb(error.__traceback__)
+            if frame.filename.startswith(_CELL_PREFIX)]
+
+
 def _student_location(error: BaseException) -> str:
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if frame.filename.startswith(_CELL_PREFIX)]
+    frames = _student_frames(error)
     if not frames:
         return ""
     frame = frames[-1]
@@ -191,10 +249,8 @@ def _student_location(error: BaseException) -> str:
 
 
 def _student_traceback(error: BaseException) -> str:
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if frame.filename.startswith(_CELL_PREFIX)]
     lines = []
-    for frame in frames[-8:]:
+    for frame in _student_frames(error)[-8:]:
         lines.append(f"cell {frame.filename[len(_CELL_PREFIX):-1]}, line {frame.lineno}, in {frame.name}")
         if frame.line:
             lines.append(f"    {frame.line}")

@@ -12,7 +12,7 @@ from grader.compare import compare_return
 from grader.extract import Submission, extract
 from grader.notebook import InvalidNotebook, load_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
-from grader.runner import FunctionRun, Outcome, run_function
+from grader.runner import FunctionRun, Outcome, run_submission
 from grader.zygote import Zygote
 
 _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
@@ -29,37 +29,33 @@ def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submissio
                                 assignment.max_score, graded_at=graded_at,
                                 seconds=time.perf_counter() - started)
     submission = extract(notebook, assignment.ignored_modules)
-    warnings = list(submission.warnings)
-    results = []
-    for function in assignment.functions:
-        if only and function.name not in only:
-            continue
-        result, load_warnings = grade_function(zygote, assignment, submission, function)
-        warnings.extend(w for w in load_warnings if w not in warnings)
-        results.append(result)
+    chosen = [function for function in assignment.functions if not only or function.name in only]
+    run = run_submission(zygote, assignment, submission,
+                         [function for function in chosen if submission.defines(function.name)])
+    warnings = list(submission.warnings) + [w for w in run.load_warnings if w not in submission.warnings]
+    results = [grade_function(assignment, submission, function, run.functions.get(function.name))
+               for function in chosen]
     score = round(sum(result.score for result in results), 4)
     return SubmissionResult(submission_id, str(path), "graded", None, score, assignment.max_score,
                             tuple(results), tuple(warnings), graded_at,
                             time.perf_counter() - started, notebook.nbformat)
 
 
-def grade_function(zygote: Zygote, assignment: Assignment, submission: Submission,
-                   function: GradedFunction) -> tuple[FunctionResult, tuple[str, ...]]:
+def grade_function(assignment: Assignment, submission: Submission, function: GradedFunction,
+                   run: FunctionRun | None) -> FunctionResult:
     definition = submission.functions.get(function.name)
-    if definition is None:
+    if definition is None or run is None:
         message = f"{function.name} is not defined in the notebook (no `def {function.name}` found)"
-        return FunctionResult(function.name, "missing", 0.0, function.points, message), ()
-    run = run_function(zygote, assignment, submission, function)
+        return FunctionResult(function.name, "missing", 0.0, function.points, message)
     cases = tuple(_case_result(assignment, submission, function, case, outcome)
                   for case, outcome in zip(function.cases, run.outcomes))
-    status = worst([_function_status(case.status) for case in cases])
+    status = worst([case.status for case in cases if case.status != "not run"])
     total_weight = sum(case.weight for case in function.cases)
     passed_weight = sum(case.weight for case in cases if case.status == "passed")
     score = round(function.points * passed_weight / total_weight, 4) if total_weight else 0.0
     return FunctionResult(
-        function.name, status, score, function.points, _function_message(cases, run),
-        cases, definition.cell, definition.line, definition.marked, definition.source,
-        run.output), run.load_warnings
+        function.name, status, score, function.points, _function_message(cases),
+        cases, definition.cell, definition.line, definition.marked, definition.source, run.output)
 
 
 def _case_result(assignment: Assignment, submission: Submission, function: GradedFunction, case,
@@ -94,10 +90,6 @@ def _explain_error(submission: Submission, error: str) -> str:
             f"`parameters`) instead of the notebook's globals.")
 
 
-def _function_status(case_status: str) -> str:
-    return {"not run": "timeout"}.get(case_status, case_status)
-
-
 def _mismatch_summary(mismatches) -> str:
     """One sentence: which outputs are wrong, then how, saying once what several share."""
     names = list(dict.fromkeys(mismatch.output for mismatch in mismatches))
@@ -117,7 +109,7 @@ def _mismatch_summary(mismatches) -> str:
     return f"{_join(names)} {verb} wrong: {'; '.join(details[:3])}{more}"
 
 
-def _function_message(cases: tuple[CaseResult, ...], run: FunctionRun) -> str:
+def _function_message(cases: tuple[CaseResult, ...]) -> str:
     failing = [case for case in cases if case.status != "passed"]
     if not failing:
         return ""

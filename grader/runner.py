@@ -1,10 +1,12 @@
-"""Run isolated: one forked child per graded function, watched from the grader's side.
+"""Run isolated: one forked child per submission, one fork of it per graded function, watched
+from the grader's side.
 
-The grader sends the child the student's program and the case inputs, answers its calls to
-other graded functions with the reference's results, and takes back one plain-data result per
+The grader sends the child the student's program and the cases' inputs, answers the calls to
+other graded functions that the replay table cannot, and takes back one plain-data result per
 case. The clock runs here, not in the child: a case that does not answer within the time limit
-is killed from outside, whatever signals the student's code ignores. A child that dies (os._exit,
-a signal, a crash) costs the case it was running; the remaining cases get a fresh child.
+has its whole process group killed from outside, whatever signals the student's code ignores,
+and the remaining functions go on in a fresh child. A process that dies (os._exit, a signal, a
+crash) costs the case it was running.
 """
 from __future__ import annotations
 
@@ -20,10 +22,10 @@ from pathlib import Path
 from grader import codec
 from grader.assignment import Assignment, GradedFunction
 from grader.extract import Submission
-from grader.zygote import Child, Zygote
+from grader.zygote import Zygote
 
 OUTPUT_SHOWN_BYTES = 8 * 1024
-LOAD_SECONDS = 10.0  # loading a program runs no student function, only defs and imports
+LOAD_SECONDS = 10.0  # loading a program runs no graded function, only defs, imports, decorators
 
 
 @dataclass(frozen=True)
@@ -39,96 +41,132 @@ class Outcome:
 @dataclass(frozen=True)
 class FunctionRun:
     outcomes: tuple[Outcome, ...]
-    load_warnings: tuple[str, ...]
     output: str
 
 
-def run_function(zygote: Zygote, assignment: Assignment, submission: Submission,
-                 function: GradedFunction) -> FunctionRun:
-    outcomes: list[Outcome] = []
+@dataclass(frozen=True)
+class SubmissionRun:
+    functions: dict[str, FunctionRun]
+    load_warnings: tuple[str, ...]
+
+
+class _Stop(Exception):
+    """The child must be killed: it hung, died or broke the protocol."""
+
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+
+
+def run_submission(zygote: Zygote, assignment: Assignment, submission: Submission,
+                   functions: list[GradedFunction]) -> SubmissionRun:
+    outcomes: dict[str, list[Outcome]] = {function.name: [] for function in functions}
+    pending = list(functions)
     warnings: tuple[str, ...] = ()
     with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
-        output_path = Path(scratch) / ".output"
-        output_path.touch()
+        output_dir = Path(scratch) / "output"
         work = Path(scratch) / "work"
+        output_dir.mkdir()
         work.mkdir()
-        while len(outcomes) < len(function.cases):
-            first = len(outcomes)
-            batch, load_warnings = _run_child(zygote, assignment, submission, function, first,
-                                              str(output_path), str(work))
+        while pending:
+            load_warnings = _run_child(zygote, assignment, submission, pending, outcomes,
+                                       str(output_dir), str(work))
             warnings = warnings or load_warnings
-            outcomes.extend(batch)
-            if outcomes and outcomes[-1].status == "timeout":
-                break
-        outcomes.extend(Outcome("not run", error="not run: an earlier case ran out of time")
-                        for _ in range(len(function.cases) - len(outcomes)))
-        output = _read_output(output_path, assignment.limits.output_bytes)
-    return FunctionRun(tuple(outcomes), warnings, output)
+        runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes))
+                for name, found in outcomes.items()}
+    return SubmissionRun(runs, warnings)
 
 
-def _run_child(zygote, assignment, submission, function, first, output_path, scratch):
-    """Outcomes from ``first`` on, as far as one child gets (at least one outcome)."""
+def _run_child(zygote, assignment, submission, pending, outcomes, output_dir, scratch):
+    """Grade the pending functions in one child until it finishes or must be killed; every
+    function this child finishes (or that killed it) leaves ``pending``."""
     limits = assignment.limits
-    cases = function.cases
     child = zygote.spawn()
-    outcomes: list[Outcome] = []
     warnings: tuple[str, ...] = ()
+    most_cases = max(len(function.cases) for function in pending)
     job = {
         "program": [[cell.cell, cell.source, list(cell.statements)] for cell in submission.program],
-        "function": function.name,
-        "stand_ins": [name for name in assignment.graded_names if name != function.name],
+        "functions": [{"name": f.name, "cases": len(f.cases), "first_case": len(outcomes[f.name])}
+                      for f in pending],
+        "graded": list(assignment.graded_names),
+        "signatures": assignment.signatures,
         "provided": str(assignment.provided),
         "scratch": scratch,
-        "output": output_path,
-        "first_case": first,
-        "cases": [case.name for case in cases],
+        "output_dir": output_dir,
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
-                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * (len(cases) - first)) + 1},
+                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * most_cases) + 1},
     }
     deadline = time.monotonic() + LOAD_SECONDS
     started = time.monotonic()
+    loaded = False
     try:
         codec.send(child.channel, job)
-        child.channel.sendall(function.inputs_message)
-        while True:
-            message = _receive(child.channel, deadline)
+        child.channel.sendall(assignment.payload)
+        while pending:
+            message = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout)
             if "loaded" in message:
+                loaded = True
                 warnings = tuple(str(w)[:300] for w in message["loaded"])[:50]
-                deadline = started = time.monotonic()
-                deadline += limits.timeout
             elif "call" in message:
                 child.channel.sendall(_answer(assignment, message))
+                continue  # the reference's time is not the student's
             elif "result" in message:
-                outcomes.append(_outcome(message["result"], time.monotonic() - started))
-                deadline = started = time.monotonic()
-                deadline += limits.timeout
+                result = message["result"]
+                if not loaded or result.get("function") != pending[0].name:
+                    raise _Stop(Outcome("died", error="sent back a result out of turn"))
+                outcomes[pending[0].name].append(_outcome(result, time.monotonic() - started))
+            elif "function_done" in message:
+                if len(outcomes[pending[0].name]) < len(pending[0].cases):
+                    _close_function(Outcome("died", error=_death(message.get("code"))), pending, outcomes)
+                else:
+                    pending.pop(0)
             elif message.get("done"):
                 break
-            if first + len(outcomes) >= len(cases):
-                break
-    except (TimeoutError, socket.timeout):
+            deadline = started = time.monotonic()
+            deadline += limits.timeout
+    except _Stop as stop:
         zygote.kill(child)
         zygote.exit_code(child)
-        outcomes.append(Outcome("timeout", error=f"did not finish within {limits.timeout:g} s "
-                                f"(an infinite loop, or far too slow)", seconds=limits.timeout))
-    except (EOFError, OSError, codec.CodecError, KeyError, TypeError, ValueError) as error:
-        zygote.kill(child)
-        code = zygote.exit_code(child)
-        outcomes.append(Outcome("died", error=_death(code, error, limits), seconds=time.monotonic() - started))
+        if loaded:
+            _close_function(stop.outcome, pending, outcomes)
+        else:  # every function would meet the same fate in a fresh child: end them all
+            outcome = Outcome(stop.outcome.status, error="loading the notebook's definitions failed: "
+                              + stop.outcome.error + " (a decorator, default argument or class body "
+                              "runs code when the notebook is loaded)", seconds=stop.outcome.seconds)
+            while pending:
+                _close_function(outcome, pending, outcomes)
     finally:
         child.channel.close()
-    return outcomes, warnings
+    return warnings
 
 
-def _receive(channel: socket.socket, deadline: float) -> dict:
+def _close_function(outcome: Outcome, pending, outcomes) -> None:
+    """The function in progress ends with ``outcome``; its remaining cases are not run."""
+    function = pending.pop(0)
+    found = outcomes[function.name]
+    if len(found) < len(function.cases):
+        found.append(outcome)
+    reason = ("not run: an earlier case ran out of time" if outcome.status == "timeout"
+              else "not run: the process died on an earlier case")
+    found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
+
+
+def _receive(child, deadline: float, timeout: float) -> dict:
     remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    channel.settimeout(remaining)
-    message = codec.receive(channel)
+    try:
+        if remaining <= 0:
+            raise TimeoutError
+        child.channel.settimeout(remaining)
+        message = codec.receive(child.channel)
+    except (TimeoutError, socket.timeout):
+        raise _Stop(Outcome("timeout", error=f"did not finish within {timeout:g} s "
+                            "(an infinite loop, or far too slow)", seconds=timeout)) from None
+    except (EOFError, OSError):
+        raise _Stop(Outcome("died", error="the process stopped answering")) from None
+    except codec.CodecError as error:
+        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})")) from None
     if not isinstance(message, dict):
-        raise codec.CodecError("a message that is not a dict")
+        raise _Stop(Outcome("died", error="sent back something that is not a result"))
     return message
 
 
@@ -136,15 +174,15 @@ def _answer(assignment: Assignment, message: dict) -> bytes:
     """The reference's answer to a student function's call of another graded function."""
     name = message["call"]
     if name not in assignment.graded_names:
-        return codec.encode({"raise": ["RuntimeError", f"{name} cannot be called here"]})
+        return codec.encode_trusted({"raise": ["RuntimeError", f"{name} cannot be called here"]})
     implementation = getattr(assignment.reference, name)
     try:
         value = implementation(*copy.deepcopy(list(message.get("args", []))),
                                **copy.deepcopy(dict(message.get("kwargs", {}))))
-        return codec.encode({"return": value})
+        return codec.encode_trusted({"return": value})
     except Exception as error:  # the student's arguments made the reference fail
         text = str(error).splitlines()[0][:300] if str(error).strip() else ""
-        return codec.encode({"raise": [type(error).__name__,
+        return codec.encode_trusted({"raise": [type(error).__name__,
                                        f"in {name} (called with your arguments): {text}"]})
 
 
@@ -156,10 +194,8 @@ def _outcome(result: dict, wall_seconds: float) -> Outcome:
                    seconds=float(result.get("seconds", wall_seconds)))
 
 
-def _death(code: int | None, error: Exception, limits) -> str:
-    if isinstance(error, codec.CodecError):
-        return f"sent back something that is not a result ({error})"
-    if code is None:
+def _death(code) -> str:
+    if not isinstance(code, int):
         return "the process stopped answering"
     if code < 0:
         number = -code
