@@ -4,14 +4,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import itertools
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from grader import __version__
 from grader.assignment import AssignmentError, bundled_assignments, load_assignment
 from grader.export import write_grades_csv, write_results_json
+from grader.gradebook import FILE_NAME as GRADEBOOK
+from grader.gradebook import Gradebook, Key, content_hash
 from grader.grading import grade_notebook
 from grader.html import page_name, render_index, render_submission
+from grader.progress import Progress
 from grader.results import SubmissionResult
 from grader.terminal import format_result
 from grader.zygote import Zygote
@@ -47,14 +51,19 @@ def _parser() -> argparse.ArgumentParser:
         "grade", help="grade a batch of notebooks into a report folder",
         description="Grade notebook files and folders (searched recursively for *.ipynb) and write "
                     "results.json, grades.csv, index.html (class overview) and one HTML page per "
-                    "submission into --out. Exits 0 once the batch is graded, whatever the scores.")
+                    "submission into --out. Every result is committed to the gradebook "
+                    "(gradebook.sqlite in --out) as it finishes: run the same command again and "
+                    "only new or changed notebooks are graded. Exits 0 once the batch is graded, "
+                    "whatever the scores.")
     grade.add_argument("paths", nargs="+", metavar="PATH", help="notebook files or folders of them")
     _common_options(grade)
     grade.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                        help="output folder (default: reports/)")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="submissions graded side by side (default: all cores, %(default)s here)")
-    grade.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade every notebook, even those the gradebook has graded unchanged")
+    grade.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser(
@@ -93,25 +102,53 @@ def _grade(arguments) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    results: list[SubmissionResult] = []
-    with Zygote() as zygote, ThreadPoolExecutor(max_workers=arguments.jobs) as pool:
-        futures = {pool.submit(_grade_safely, zygote, assignment, path, submission_id): submission_id
-                   for submission_id, path in notebooks}
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            results.append(result)
-            _write_page(out, assignment, result)
-            if not arguments.quiet:
-                print(f"[{done}/{len(notebooks)}] {_summary_line(result)}", flush=True)
-    results.sort(key=lambda result: result.id)
+    with Gradebook(out / GRADEBOOK, assignment.name) as book:
+        todo = []
+        for submission_id, path in notebooks:
+            key = Key(content_hash(path), assignment.fingerprint)
+            if arguments.force or not book.is_current(submission_id, key):
+                todo.append((submission_id, path, key))
+        progress = Progress(len(todo), enabled=not arguments.quiet and sys.stderr.isatty())
+        if todo:
+            with Zygote() as zygote:
+                for (submission_id, path, key), result in _grade_in_parallel(zygote, assignment, todo,
+                                                                              arguments.jobs):
+                    book.record(result, key)
+                    _write_page(out, assignment, result)
+                    progress.advance(submission_id)
+        results = list(book.results({submission_id for submission_id, _ in notebooks}))
     write_results_json(out / "results.json", assignment, results)
     write_grades_csv(out / "grades.csv", assignment, results)
     pages = {result.id: page_name(result.id) for result in results}
     (out / "index.html").write_text(render_index(assignment, results, pages), encoding="utf-8")
     if not arguments.quiet:
         invalid = sum(result.status == "invalid" for result in results)
-        print(f"graded {len(results) - invalid} notebook(s), {invalid} invalid; reports in {out}/")
+        reused = len(notebooks) - len(todo)
+        kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
+        print(f"graded {len(results) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
     return 0
+
+
+def _grade_in_parallel(zygote, assignment, todo, jobs):
+    """(item, result) for every item of ``todo`` as each finishes; at most a few in flight, so
+    memory stays flat however many notebooks there are."""
+    items = iter(todo)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        def submit(item):
+            submission_id, path, _ = item
+            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id)
+            in_flight[future] = item
+
+        in_flight: dict = {}
+        for item in itertools.islice(items, 2 * jobs):
+            submit(item)
+        while in_flight:
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield in_flight.pop(future), future.result()
+                following = next(items, None)
+                if following is not None:
+                    submit(following)
 
 
 def _grade_safely(zygote, assignment, path, submission_id) -> SubmissionResult:

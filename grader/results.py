@@ -5,7 +5,7 @@ the gradebook read these and nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 # statuses, worst first: a function takes the worst status among its cases
 FUNCTION_STATUSES = ("timeout", "error", "failed", "missing", "passed")
@@ -44,7 +44,7 @@ class CaseResult:
         return {"name": self.name, "status": self.status, "message": self.message,
                 "visibility": self.visibility, "about": self.about, "hint": self.hint,
                 "mismatches": [asdict(m) for m in self.mismatches], "traceback": self.traceback,
-                "seconds": round(self.seconds, 6)}
+                "seconds": round(self.seconds, 6), "weight": self.weight}
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class FunctionResult:
         return {"name": self.name, "status": self.status, "score": self.score,
                 "max_score": self.max_score, "message": self.message,
                 "cases": [case.to_dict() for case in self.cases],
-                "cell": self.cell, "line": self.line, "output": self.output}
+                "cell": self.cell, "line": self.line, "marked": self.marked, "source": self.source,
+                "output": self.output}
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,6 @@ class SubmissionResult:
     graded_at: str = ""
     seconds: float = 0.0
     notebook_format: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def percent(self) -> float:
@@ -96,7 +96,34 @@ class SubmissionResult:
                 "score": self.score, "max_score": self.max_score,
                 "functions": [function.to_dict() for function in self.functions],
                 "warnings": list(self.warnings), "graded_at": self.graded_at,
-                "seconds": round(self.seconds, 4)}
+                "seconds": round(self.seconds, 4), "notebook_format": self.notebook_format}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionResult:
+        """The result back from its ``to_dict`` form (as the gradebook stores it)."""
+        return cls(
+            id=data["id"], path=data["path"], status=data["status"], error=data.get("error"),
+            score=data["score"], max_score=data["max_score"],
+            functions=tuple(_function_from_dict(f) for f in data.get("functions", [])),
+            warnings=tuple(data.get("warnings", [])), graded_at=data.get("graded_at", ""),
+            seconds=data.get("seconds", 0.0), notebook_format=data.get("notebook_format"))
+
+
+def _function_from_dict(data: dict) -> FunctionResult:
+    return FunctionResult(
+        name=data["name"], status=data["status"], score=data["score"], max_score=data["max_score"],
+        message=data.get("message", ""), cases=tuple(_case_from_dict(c) for c in data.get("cases", [])),
+        cell=data.get("cell"), line=data.get("line"), marked=data.get("marked", False),
+        source=data.get("source", ""), output=data.get("output", ""))
+
+
+def _case_from_dict(data: dict) -> CaseResult:
+    return CaseResult(
+        name=data["name"], visibility=data.get("visibility", "public"), about=data.get("about", ""),
+        status=data["status"], message=data.get("message", ""),
+        mismatches=tuple(Mismatch(**m) for m in data.get("mismatches", [])), hint=data.get("hint", ""),
+        traceback=data.get("traceback", ""), seconds=data.get("seconds", 0.0),
+        weight=data.get("weight", 1.0))
 
 
 def worst(statuses, order=FUNCTION_STATUSES) -> str:
