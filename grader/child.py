@@ -29,14 +29,18 @@ _RELAYED_ERRORS = {cls.__name__: cls for cls in
                     ArithmeticError, LookupError)}
 
 
-def main(channel: socket.socket) -> None:
-    """Entry point right after the fork server forks; never returns."""
+def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
+    """Entry point right after the fork server forks; never returns.
+
+    ``outputs`` are open files for what the program prints while loading, then one per graded
+    function, in the job's order; ``scratch`` is the working folder, removed afterwards.
+    """
     code = 0
     try:
         os.setsid()
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        _serve(channel)
+        _serve(channel, outputs, scratch)
     except BaseException:  # noqa: BLE001  (the child must end here, whatever happened)
         code = 70
     finally:
@@ -44,20 +48,21 @@ def main(channel: socket.socket) -> None:
         os._exit(code)
 
 
-def _serve(channel: socket.socket) -> None:
+def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     job = codec.receive(channel)
     # per function: [inputs messages, replay table, kept outputs]; from the grader, so a pickle
     assignment_data = codec.decode_trusted(codec.receive_raw(channel))
-    _enter(job)
+    _enter(job, outputs[0], scratch)
     namespace, warnings = load_program(job["program"])
     codec.send(channel, {"loaded": warnings})
-    for function in job["functions"]:
+    for number, function in enumerate(job["functions"], start=1):
         inputs_messages, replay, kept = assignment_data[function["name"]]
         _flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                _redirect_output(outputs[number])
                 _run_function(channel, namespace, job, function, inputs_messages, replay, kept)
             except BaseException:  # noqa: BLE001
                 code = 70
@@ -73,7 +78,6 @@ def _serve(channel: socket.socket) -> None:
 def _run_function(channel, namespace: dict, job: dict, function: dict, inputs_messages: list,
                   replay: dict, kept: list) -> None:
     name = function["name"]
-    _redirect_output(os.path.join(job["output_dir"], name))
     for other in job["graded"]:
         if other != name:
             namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
@@ -83,24 +87,22 @@ def _run_function(channel, namespace: dict, job: dict, function: dict, inputs_me
         channel.sendall(_call(student_function, name, arguments, index, kept))
 
 
-def _redirect_output(path: str) -> None:
-    """Send what the process prints (fd 1 and 2, and Python's streams) to ``path``."""
+def _redirect_output(descriptor: int) -> None:
+    """Send what the process prints (fd 1 and 2, and Python's streams) to that open file."""
     _flush()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
-    os.close(descriptor)
     sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
     sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
 
 
-def _enter(job: dict) -> None:
+def _enter(job: dict, output: int, scratch: str) -> None:
     limits = job["limits"]
-    _redirect_output(os.path.join(job["output_dir"], ".load"))
+    _redirect_output(output)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    os.chdir(job["scratch"])
+    os.chdir(scratch)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long print fails with EFBIG instead
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, limits["output_bytes"])
@@ -109,7 +111,7 @@ def _enter(job: dict) -> None:
     _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
     if hasattr(resource, "RLIMIT_NPROC"):
         _limit(resource.RLIMIT_NPROC, limits["processes"])
-    sys.path[:0] = [job["provided"], job["scratch"]]
+    sys.path[:0] = [job["provided"], scratch]
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:

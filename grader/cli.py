@@ -16,6 +16,7 @@ from grader.gradebook import Gradebook, Key, content_hash
 from grader.grading import grade_notebook
 from grader.html import page_name, render_index, render_submission
 from grader.progress import Progress
+from grader.sandbox import find_sandbox, secrets_of
 from grader.results import SubmissionResult
 from grader.terminal import format_result
 from grader.zygote import Zygote
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true",
                        help="regrade every notebook, even those the gradebook has graded unchanged")
     grade.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade even where bubblewrap is missing, with process limits alone "
+                            "(student code could then read files the grader can)")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser(
@@ -110,7 +114,9 @@ def _grade(arguments) -> int:
                 todo.append((submission_id, path, key))
         progress = Progress(len(todo), enabled=not arguments.quiet and sys.stderr.isatty())
         if todo:
-            with Zygote() as zygote:
+            sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
+                               required=not arguments.no_sandbox, quiet=arguments.quiet)
+            with Zygote(sandbox) as zygote:
                 for (submission_id, path, key), result in _grade_in_parallel(zygote, assignment, todo,
                                                                               arguments.jobs):
                     book.record(result, key)
@@ -151,6 +157,19 @@ def _grade_in_parallel(zygote, assignment, todo, jobs):
                     submit(following)
 
 
+def _sandbox(assignment, outputs: list[Path], submissions: list[Path], required: bool, quiet: bool):
+    hidden, shown = secrets_of(assignment, outputs, submissions)
+    sandbox, reason = find_sandbox(hidden, shown)
+    if sandbox is None:
+        if required:
+            raise UsageError(f"no sandbox: {reason}. Install bubblewrap (Debian: apt install "
+                             "bubblewrap), or pass --no-sandbox to grade with process limits alone")
+        if not quiet:
+            print(f"note: no sandbox ({reason}); student code runs with process limits alone",
+                  file=sys.stderr)
+    return sandbox
+
+
 def _grade_safely(zygote, assignment, path, submission_id) -> SubmissionResult:
     try:
         return grade_notebook(zygote, assignment, path, submission_id)
@@ -169,7 +188,8 @@ def _check(arguments) -> int:
     if unknown:
         raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
                          f"(graded: {', '.join(assignment.graded_names)})")
-    with Zygote() as zygote:
+    sandbox = _sandbox(assignment, [], [path], required=False, quiet=False)
+    with Zygote(sandbox) as zygote:
         result = grade_notebook(zygote, assignment, path, path.stem, tuple(arguments.function))
     print(format_result(result, colour=sys.stdout.isatty()))
     if not arguments.no_html:

@@ -62,25 +62,27 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
     outcomes: dict[str, list[Outcome]] = {function.name: [] for function in functions}
     pending = list(functions)
     warnings: tuple[str, ...] = ()
-    with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
-        output_dir = Path(scratch) / "output"
-        work = Path(scratch) / "work"
-        output_dir.mkdir()
-        work.mkdir()
+    with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
+        output_dir = Path(output_dir)
         while pending:
-            load_warnings = _run_child(zygote, assignment, submission, pending, outcomes,
-                                       str(output_dir), str(work))
+            load_warnings = _run_child(zygote, assignment, submission, pending, outcomes, output_dir)
             warnings = warnings or load_warnings
         runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes))
                 for name, found in outcomes.items()}
     return SubmissionRun(runs, warnings)
 
 
-def _run_child(zygote, assignment, submission, pending, outcomes, output_dir, scratch):
+def _run_child(zygote, assignment, submission, pending, outcomes, output_dir: Path):
     """Grade the pending functions in one child until it finishes or must be killed; every
     function this child finishes (or that killed it) leaves ``pending``."""
     limits = assignment.limits
-    child = zygote.spawn()
+    files = [os.open(output_dir / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+             for name in [".load"] + [function.name for function in pending]]
+    try:
+        child = zygote.spawn(files)
+    finally:
+        for descriptor in files:
+            os.close(descriptor)
     warnings: tuple[str, ...] = ()
     most_cases = max(len(function.cases) for function in pending)
     job = {
@@ -90,8 +92,6 @@ def _run_child(zygote, assignment, submission, pending, outcomes, output_dir, sc
         "graded": list(assignment.graded_names),
         "signatures": assignment.signatures,
         "provided": str(assignment.provided),
-        "scratch": scratch,
-        "output_dir": output_dir,
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
                    "cpu_seconds": int(LOAD_SECONDS + limits.timeout * most_cases) + 1},

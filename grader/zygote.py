@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
+
+from grader.sandbox import Sandbox
 
 _ENVIRONMENT = {
     # one BLAS thread per child: the grader runs children side by side on every core
@@ -34,53 +39,103 @@ def serve(channel: socket.socket) -> None:
     from grader import child
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the grader, which closes our socket
-    children: set[int] = set()
+    _become_subreaper()
+    children: dict[int, str] = {}  # pid -> its scratch folder
+    last_sweep = time.monotonic()
     while True:
         readable, _, _ = select.select([channel], [], [], 0.05)
-        _reap(channel, children)
+        if _reap(channel, children) or time.monotonic() - last_sweep > 1.0:
+            _kill_orphans(children)
+            last_sweep = time.monotonic()
         if not readable:
             continue
         try:
-            data = channel.recv(65536)
+            data, fds, _, _ = socket.recv_fds(channel, 65536, 64)
         except OSError:
-            data = b""
+            data, fds = b"", []
         if not data:
             break
         request = json.loads(data)
         if request["op"] == "spawn":
+            scratch = tempfile.mkdtemp(prefix="submission-")
             parent_end, child_end = socket.socketpair()
             pid = os.fork()
             if pid == 0:
                 channel.close()
                 parent_end.close()
-                child.main(child_end)  # never returns
+                child.main(child_end, fds, scratch)  # never returns
             child_end.close()
-            children.add(pid)
+            for fd in fds:
+                os.close(fd)
+            children[pid] = scratch
             socket.send_fds(channel, [json.dumps({"op": "spawned", "id": request["id"], "pid": pid}).encode()],
                             [parent_end.fileno()])
             parent_end.close()
         elif request["op"] == "kill" and request["pid"] in children:
             _kill_group(request["pid"])
-    for pid in children:
+        else:
+            for fd in fds:
+                os.close(fd)
+    for pid in list(children):
         _kill_group(pid)
+    _kill_orphans({})
 
 
-def _reap(channel: socket.socket, children: set[int]) -> None:
-    while children:
+def _reap(channel: socket.socket, children: dict[int, str]) -> bool:
+    """Collect every child that has ended; True when one of ours (not an orphan) did."""
+    ours = False
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return ours
         if pid == 0:
-            return
+            return ours
         if pid in children:
-            children.discard(pid)
-            _kill_group(pid)  # whatever it started dies with it
+            ours = True
+            _kill_group(pid)  # whatever it started in its session dies with it
+            shutil.rmtree(children.pop(pid), onerror=_force_remove)
             try:
                 channel.send(json.dumps({"op": "exited", "pid": pid,
                                          "code": os.waitstatus_to_exitcode(status)}).encode())
             except OSError:
                 pass
+
+
+def _kill_orphans(children: dict[int, str]) -> None:
+    """Kill every process that has come to us but is not a child we forked: what student code
+    started and left running (we are its subreaper, so it cannot get away by double-forking)."""
+    me = os.getpid()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit() or int(entry) in children:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _become_subreaper() -> None:
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _force_remove(function, path, _):
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        function(path)
+    except OSError:
+        pass
 
 
 def _kill_group(pid: int) -> None:
@@ -102,15 +157,16 @@ class Child:
 class Zygote:
     """The grader's handle on a running fork server; safe to use from several threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, sandbox: Sandbox | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        search_path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
-        environment = {**os.environ, **_ENVIRONMENT, "PYTHONPATH": search_path}
+        environment = {**_ENVIRONMENT, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                       "PYTHONPATH": package_parent, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+        command = [sys.executable, "-m", "grader.zygote", str(theirs.fileno())]
+        self.sandboxed = sandbox is not None
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "grader.zygote", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL,
-            cwd="/")
+            sandbox.wrap(command) if sandbox else command,
+            pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL, cwd="/")
         theirs.close()
         self._channel = ours
         self._send_lock = threading.Lock()
@@ -122,11 +178,12 @@ class Zygote:
         self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
         self._reader.start()
 
-    def spawn(self, timeout: float = 30.0) -> Child:
+    def spawn(self, files: list[int] = (), timeout: float = 30.0) -> Child:
+        """A new child; ``files`` are descriptors it receives (where its output goes)."""
         with self._state:
             self._next_id += 1
             request_id = self._next_id
-        self._send({"op": "spawn", "id": request_id})
+        self._send({"op": "spawn", "id": request_id}, list(files))
         with self._state:
             if not self._state.wait_for(lambda: request_id in self._spawned or self._closed, timeout):
                 raise RuntimeError("the fork server did not answer")
@@ -160,9 +217,9 @@ class Zygote:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _send(self, request: dict) -> None:
+    def _send(self, request: dict, files: list[int] = ()) -> None:
         with self._send_lock:
-            self._channel.send(json.dumps(request).encode())
+            socket.send_fds(self._channel, [json.dumps(request).encode()], list(files))
 
     def _read(self) -> None:
         while True:

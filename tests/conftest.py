@@ -10,6 +10,7 @@ import pytest
 
 from grader.assignment import load_assignment
 from grader.grading import grade_notebook
+from grader.sandbox import find_sandbox, secrets_of
 from grader.zygote import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +85,15 @@ def quick_assignment():
 
 
 @pytest.fixture(scope="session")
-def zygote():
-    with Zygote() as server:
+def sandbox(assignment):
+    """The OS sandbox where bubblewrap runs (CI installs it), else None: tests run either way."""
+    hidden, shown = secrets_of(assignment, [], [])
+    return find_sandbox(hidden, shown)[0]
+
+
+@pytest.fixture(scope="session")
+def zygote(sandbox):
+    with Zygote(sandbox) as server:
         yield server
 
 

@@ -1,0 +1,119 @@
+"""The appendix of a student page: the submitted notebook rendered by nbconvert, cell by cell.
+
+nbconvert's ``basic`` template gives the cells' HTML with no page around it, no script and no
+stylesheet link (the ``lab`` and ``classic`` templates load require.js and MathJax from a CDN).
+Each cell is marked in the output, so the page can anchor it (``#g-cell-14``), say which graded
+functions it defines and show the extraction warnings that name it; every cell's HTML then
+goes through the allowlist in ``grader.sanitize``. Outputs too large for a report are cut.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from grader.notebook import InvalidNotebook, read_node
+from grader.sanitize import sanitize_html
+
+MAX_TEXT_CHARS = 20_000  # per output: a student's training loop can print megabytes
+MAX_IMAGE_CHARS = 2_000_000  # per image, base64
+MAX_HTML_CHARS = 200_000
+
+_TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
+{% block any_cell %}<!--grader-cell:{{ resources.grader_nonce }}:{{ cell.metadata.get('grader_cell', 0) }}-->
+{{ super() }}{% endblock any_cell %}
+"""
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AppendixCell:
+    number: int  # 1-based among all cells, as grader.notebook counts them
+    cell_type: str
+    execution_count: int | None
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Appendix:
+    cells: tuple[AppendixCell, ...] = ()
+    error: str = ""  # why the notebook could not be rendered
+
+
+def render_appendix(path: str | Path) -> Appendix:
+    try:
+        node, _ = read_node(Path(path).read_bytes())
+    except OSError as error:
+        return Appendix(error=f"the notebook cannot be read: {error.strerror or error}")
+    except InvalidNotebook as error:
+        return Appendix(error=str(error))
+    node = copy.deepcopy(node)
+    for number, cell in enumerate(node.cells, start=1):
+        cell.setdefault("metadata", {})["grader_cell"] = number
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            _trim(output)
+    nonce = secrets.token_hex(8)
+    try:
+        with _LOCK:
+            body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
+    except Exception as error:  # nbconvert on a hostile notebook: the page must still be written
+        return Appendix(error=f"nbconvert could not render the notebook: {type(error).__name__}: {error}")
+    pieces = re.split(f"<!--grader-cell:{nonce}:(\\d+)-->", body)
+    cells = []
+    for number_text, html in zip(pieces[1::2], pieces[2::2]):
+        number = int(number_text)
+        if not 1 <= number <= len(node.cells):
+            continue
+        source = node.cells[number - 1]
+        count = source.get("execution_count")
+        cells.append(AppendixCell(number, str(source.get("cell_type", "")),
+                                  count if isinstance(count, int) and not isinstance(count, bool) else None,
+                                  Markup(sanitize_html(html))))
+    return Appendix(tuple(cells))
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", template_file="grader_appendix.html.j2",
+                        extra_loaders=[jinja2.DictLoader({"grader_appendix.html.j2": _TEMPLATE})],
+                        sanitize_html=False, embed_images=False, exclude_input_prompt=False)
+
+
+def _trim(output: dict) -> None:
+    """Cut what no report should carry: megabytes of printed text, huge images or HTML."""
+    if "text" in output and isinstance(output["text"], str) and len(output["text"]) > MAX_TEXT_CHARS:
+        output["text"] = _cut(output["text"])
+    data = output.get("data")
+    if not isinstance(data, dict):
+        return
+    for mimetype in list(data):
+        value = data[mimetype]
+        if isinstance(value, list):
+            value = "".join(str(part) for part in value)
+        if not isinstance(value, str):
+            continue
+        if mimetype.startswith("image/") and len(value) > MAX_IMAGE_CHARS:
+            del data[mimetype]
+            data.setdefault("text/plain", f"[an image of {len(value) * 3 // 4 // 1024} KiB, not shown]")
+        elif mimetype == "text/html" and len(value) > MAX_HTML_CHARS:
+            del data[mimetype]
+        elif mimetype == "text/plain" and len(value) > MAX_TEXT_CHARS:
+            data[mimetype] = _cut(value)
+        elif mimetype in ("application/javascript", "text/javascript"):
+            del data[mimetype]
+    if not data:
+        data["text/plain"] = "[output not shown]"
+
+
+def _cut(text: str) -> str:
+    head, tail = text[: MAX_TEXT_CHARS * 3 // 4], text[-MAX_TEXT_CHARS // 4:]
+    return f"{head}\n… [{len(text) - len(head) - len(tail):,} characters not shown] …\n{tail}"

@@ -1,0 +1,81 @@
+"""The OS sandbox: bubblewrap around the fork server, so every student process lives inside it.
+
+Inside: no network, a read-only view of the system, a private /tmp, its own PID, IPC and UTS
+namespaces, an unprivileged user with no capabilities, and no view of what must stay secret:
+the reference, the assignment folder (its spec holds the hidden cases), the output folder with
+the gradebook, and the submissions themselves. Only the assignment's ``provided`` modules
+(``rnn_utils``) are shown again. Where bubblewrap is missing or cannot run (a student's macOS
+laptop), the process limits still apply and the grader says once, plainly, that there is no
+sandbox.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+_PROBE_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    bwrap: str
+    hidden: tuple[Path, ...]  # folders replaced by an empty one inside
+    shown: tuple[Path, ...]  # folders under a hidden one shown again, read-only
+
+    def wrap(self, command: list[str]) -> list[str]:
+        arguments = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                     "--tmpfs", "/tmp", "--unshare-all", "--unshare-user", "--uid", "65534",
+                     "--gid", "65534", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                     "--setenv", "HOME", "/tmp", "--chdir", "/tmp"]
+        for path in _outermost(self.hidden):
+            arguments += ["--tmpfs", str(path)]
+        for path in self.shown:
+            arguments += ["--ro-bind", str(path), str(path)]
+        return arguments + ["--", *command]
+
+
+def _outermost(paths) -> list[Path]:
+    """Each hidden folder once, skipping those inside another hidden one, and never one that
+    holds the Python or the grader the sandbox itself runs."""
+    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable,
+                                           Path(__file__).parent)]
+    resolved = sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in resolved:
+        if any(path.is_relative_to(outer) for outer in kept):
+            continue
+        if any(need.is_relative_to(path) for need in needed):
+            continue
+        kept.append(path)
+    return kept
+
+
+def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None, str]:
+    """The sandbox to use, or None and the reason there is none."""
+    if os.name != "posix" or not Path("/proc/self").exists():
+        return None, "bubblewrap needs Linux"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None, "bubblewrap (bwrap) is not installed"
+    sandbox = Sandbox(bwrap, tuple(hidden), tuple(Path(p).resolve() for p in shown))
+    try:
+        probe = subprocess.run(sandbox.wrap(["/bin/sh", "-c", "exit 0"]), capture_output=True,
+                               timeout=_PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return None, f"bubblewrap cannot start here ({error})"
+    if probe.returncode != 0:
+        reason = probe.stderr.decode(errors="replace").strip().splitlines()
+        return None, f"bubblewrap cannot run here ({reason[-1] if reason else probe.returncode})"
+    return sandbox, ""
+
+
+def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tuple[list[Path], list[Path]]:
+    """What to hide from student code, and what to show again beneath it."""
+    reference = Path(assignment.reference.__file__).resolve().parent
+    hidden = [assignment.directory, assignment.directory.parent, reference, *outputs]
+    hidden += [path if path.is_dir() else path.parent for path in submissions]
+    return hidden, [assignment.provided]
