@@ -51,6 +51,7 @@ import platform
 import random
 import re
 import resource
+import shlex
 import shutil
 import signal
 import statistics
@@ -134,6 +135,7 @@ class GraderRun:
     peak_rss_source: str = ""
     tree_rss_kib: int | None = None  # sampled sum over the process tree
     tree_pss_kib: int | None = None
+    exit_tail: float | None = None  # seconds from the last result written to the process's end
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -188,14 +190,18 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
+GRADER_COMMAND: list[str] = []  # --grader, when given
+
+
 def grader_command() -> tuple[list[str], dict]:
-    """The installed ``grader`` command, or ``python -m grader`` from this checkout."""
-    found = shutil.which("grader")
-    if found:
-        return [found], dict(os.environ)
+    """The command to time: --grader, else ``grader`` on PATH, else ``python -m grader`` from
+    this checkout (with the checkout on PYTHONPATH whenever the command runs ``-m grader``)."""
     environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), environment.get("PYTHONPATH")) if p)
-    return [sys.executable, "-m", "grader"], environment
+    command = GRADER_COMMAND or ([shutil.which("grader")] if shutil.which("grader") else
+                                 [sys.executable, "-m", "grader"])
+    if "-m" in command:
+        environment["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), environment.get("PYTHONPATH")) if p)
+    return command, environment
 
 
 class TreeSampler:
@@ -348,9 +354,13 @@ def run_grader(label: str, folder: Path, out: Path, students: list[Student], job
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     limit = 120 + len(students) * (2 + 2 * timeout)
     say(f"[grader] {label}: {' '.join(command)}")
+    if out.exists():
+        raise BenchError(f"{out} exists: the grader would reuse its gradebook instead of grading")
     code, wall, stdout, stderr = run_command(command, timeout=limit, env=environment,
                                              wrap_time=time_file if use_time else None, sampler=sampler)
+    ended = time.time()
     run = GraderRun(label, len(students), wall, code, command, {})
+    run.exit_tail = exit_tail(out, ended)
     if use_time:
         run.peak_rss_kib, run.peak_rss_source = read_time_v(time_file), "/usr/bin/time -v"
     else:
@@ -373,6 +383,15 @@ def run_grader(label: str, folder: Path, out: Path, students: list[Student], job
     return run
 
 
+def exit_tail(out: Path, ended: float) -> float | None:
+    """Seconds between the last per-submission file the grader wrote (its page, its gradebook
+    row) and the end of the process: the shutdown after the last notebook (the batch files
+    results.json, grades.csv and index.html are written in it)."""
+    final = {"results.json", "grades.csv", "index.html"}
+    times = [entry.stat().st_mtime for entry in out.rglob("*") if entry.is_file() and entry.name not in final]
+    return ended - max(times) if times else None
+
+
 def read_time_v(path: Path) -> int | None:
     try:
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", path.read_text())
@@ -391,6 +410,11 @@ def check_results(run: GraderRun, students: list[Student]) -> None:
     not_graded = [f"{i} ({e.get('status')}: {e.get('error')})" for i, e in by_id.items() if e.get("status") != "graded"]
     if not_graded:
         run.problems.append(f"{len(not_graded)} notebook(s) not graded: {'; '.join(not_graded[:3])}")
+    maximum = float(run.results.get("max_score", 100.0))
+    wrong = [s.id for s in students if s.variant == "correct" and not s.hostile and s.id in by_id
+             and abs(float(by_id[s.id].get("score", 0.0)) - maximum) > 1e-6]
+    if wrong:
+        run.problems.append(f"{len(wrong)} correct notebook(s) did not score {maximum:g}: {', '.join(wrong[:3])}")
     for student in students:
         entry = by_id.get(student.id)
         if entry is None or not student.hostile:
@@ -693,8 +717,15 @@ def submit(course: Path, release: Path, student: Student, path: Path) -> None:
 
 # ------------------------------------------------------------------------ 5. grader check
 
-def time_check(path: Path, runs: int) -> tuple[float, float, int]:
-    """Median wall of ``grader check`` and of ``python -c "import numpy, nbformat"``; check's exit code."""
+@dataclass
+class CheckRun:
+    check: list[float]
+    imports: list[float]
+    exit_code: int
+
+
+def time_check(path: Path, runs: int) -> CheckRun:
+    """Wall of ``grader check`` and of ``python -c "import numpy, nbformat"``, ``runs`` times each."""
     base, environment = grader_command()
     check_times, import_times, code = [], [], 0
     for _ in range(runs):
@@ -706,7 +737,7 @@ def time_check(path: Path, runs: int) -> tuple[float, float, int]:
         if result != 0:
             raise BenchError(f"python -c 'import numpy, nbformat' failed:\n{tail(stderr)}")
         import_times.append(wall)
-    return statistics.median(check_times), statistics.median(import_times), code
+    return CheckRun(check_times, import_times, code)
 
 
 # ------------------------------------------------------------------------ the summary
@@ -732,8 +763,12 @@ def memory_text(run: GraderRun) -> str:
     return "; ".join(parts) or "not measured"
 
 
+def tail_text(run: GraderRun) -> str:
+    return "?" if run.exit_tail is None else f"{run.exit_tail:.2f} s"
+
+
 def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, floor: FloorRun,
-                  agree: tuple[int, int], check: tuple[float, float, int] | None,
+                  agree: tuple[int, int], check: CheckRun | None,
                   nbgrader: NbgraderRun | None, scores: dict[str, list[float]]) -> list[str]:
     hangs = sum(s.hostile == "hang" for s in students)
     crashes = sum(s.hostile in ("exit", "raise") for s in students)
@@ -751,9 +786,11 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
         f"latency median {statistics.median(full.latencies) * 1000:.0f} ms, "
         f"p95 {percentile(full.latencies, 0.95) * 1000:.0f} ms",
         f"  peak memory     {memory_text(full)}",
+        f"  after the last result the process took {tail_text(full)} more to end",
         f"grader, {benign_run.notebooks} ordinary {benign_run.wall:7.2f} s wall  {benign_run.rate:7.1f} notebooks/s  "
         f"latency median {statistics.median(benign_run.latencies) * 1000:.0f} ms, "
         f"p95 {percentile(benign_run.latencies, 0.95) * 1000:.0f} ms",
+        f"  after the last result the process took {tail_text(benign_run)} more to end",
         f"floor, {floor.notebooks} ordinary  {floor.wall:7.2f} s wall  {floor.rate:7.1f} notebooks/s  "
         f"latency median {statistics.median(floor.latencies) * 1000:.1f} ms, "
         f"p95 {percentile(floor.latencies, 0.95) * 1000:.1f} ms  (one process, one core, no isolation; "
@@ -775,9 +812,10 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
     else:
         lines.append("nbgrader          skipped (--skip-nbgrader)")
     if check is not None:
-        lines.append(f"grader check      {check[0]:.3f} s wall, median of {arguments.check_runs} "
-                     f"(exit {check[2]}); python -c 'import numpy, nbformat' {check[1]:.3f} s; "
-                     f"check costs {check[0] / check[1]:.1f}x the imports")
+        median, imports = statistics.median(check.check), statistics.median(check.imports)
+        lines.append(f"grader check      {median:.3f} s wall, median of {len(check.check)} (min "
+                     f"{min(check.check):.3f}, max {max(check.check):.3f}; exit {check.exit_code}); "
+                     f"python -c 'import numpy, nbformat' {imports:.3f} s median; check = {median / imports:.1f}x that")
     lines.append("scores by kind    " + ", ".join(
         f"{kind} {sorted(set(values))[0]:g}" + ("" if len(set(values)) == 1 else f"..{max(values):g}")
         + f" x{len(values)}" for kind, values in sorted(scores.items())))
@@ -806,6 +844,8 @@ def parse_arguments(argv: list[str] | None):
     parser.add_argument("--workdir", type=Path, help="keep the notebooks and reports here instead of a "
                                                      "temporary folder that is removed")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--grader", metavar="COMMAND", help="the grader command to time (default: "
+                        "`grader` on PATH, else `python -m grader` from this checkout)")
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1 or arguments.timeout <= 0 or arguments.nbgrader_notebooks < 1 or arguments.check_runs < 1:
         parser.error("--jobs, --timeout, --nbgrader-notebooks and --check-runs must be positive")
@@ -814,6 +854,8 @@ def parse_arguments(argv: list[str] | None):
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    if arguments.grader:
+        GRADER_COMMAND[:] = shlex.split(arguments.grader)
     try:
         if arguments.workdir:
             arguments.workdir.mkdir(parents=True, exist_ok=True)
@@ -862,8 +904,8 @@ def benchmark(arguments, workdir: Path) -> int:
     if arguments.json:
         write_json(arguments.json, arguments, students, full, benign_run, floor, check, nbgrader, lines)
     failed = full.exit_code != 0 or benign_run.exit_code != 0 or any(
-        "no result" in problem or "not graded" in problem or "cannot read" in problem
-        for problem in full.problems + benign_run.problems)
+        marker in problem for problem in full.problems + benign_run.problems
+        for marker in ("no result", "not graded", "cannot read", "did not score"))
     return 1 if failed else 0
 
 
@@ -885,13 +927,14 @@ def write_json(path: Path, arguments, students, full, benign_run, floor, check, 
                 "latency_median_s": statistics.median(run.latencies),
                 "latency_p95_s": percentile(run.latencies, 0.95), "peak_rss_kib": run.peak_rss_kib,
                 "peak_rss_source": run.peak_rss_source, "tree_pss_kib": run.tree_pss_kib,
-                "tree_rss_kib": run.tree_rss_kib, "exit_code": run.exit_code, "problems": run.problems}
+                "tree_rss_kib": run.tree_rss_kib, "exit_tail_s": run.exit_tail, "exit_code": run.exit_code,
+                "problems": run.problems}
     document = {
         "machine": machine(), "arguments": {k: str(v) for k, v in vars(arguments).items()},
         "grader_all": grader_figures(full), "grader_ordinary": grader_figures(benign_run),
         "floor": {"notebooks": floor.notebooks, "wall_s": floor.wall, "notebooks_per_s": floor.rate,
                   "latency_median_s": statistics.median(floor.latencies)},
-        "check": None if check is None else {"check_s": check[0], "import_s": check[1]},
+        "check": None if check is None else {"check_s": check.check, "import_s": check.imports},
         "nbgrader": None if nbgrader is None else {"notebooks": nbgrader.notebooks, "wall_s": nbgrader.wall,
                                                    "notebooks_per_s": nbgrader.rate, "version": nbgrader.version},
         "summary": lines,

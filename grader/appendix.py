@@ -29,6 +29,9 @@ MAX_HTML_CHARS = 200_000
 _TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
 {% block any_cell %}<!--grader-cell:{{ resources.grader_nonce }}:{{ cell.metadata.get('grader_cell', 0) }}-->
 {{ super() }}{% endblock any_cell %}
+{% block input %}<div class="inner_cell"><div class="input_area">
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+</div></div>{% endblock input %}
 """
 _LOCK = threading.Lock()
 
@@ -83,9 +86,31 @@ def render_appendix(path: str | Path) -> Appendix:
 def _exporter():
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic", template_file="grader_appendix.html.j2",
-                        extra_loaders=[jinja2.DictLoader({"grader_appendix.html.j2": _TEMPLATE})],
-                        sanitize_html=False, embed_images=False, exclude_input_prompt=False)
+    exporter_class = HTMLExporter
+    try:
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    except ImportError:  # another nbconvert layout: the plain exporter, only slower
+        pass
+    else:
+        class CellsExporter(HTMLExporter):
+            """HTMLExporter without its final BeautifulSoup pass (alt texts and tabindex for the
+            lab template), which takes a second on a long notebook; the sanitizer rewrites the
+            HTML anyway."""
+
+            def from_notebook_node(self, nb, resources=None, **kw):
+                language = nb.metadata.get("language_info", {})
+                lexer = language.get("pygments_lexer", language.get("name", None))
+                self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+                self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                    notebook_metadata=nb.metadata, parent=self, resources=resources or {}))
+                return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        exporter_class = CellsExporter
+    return exporter_class(template_name="basic", template_file="grader_appendix.html.j2",
+                          extra_loaders=[jinja2.DictLoader({"grader_appendix.html.j2": _TEMPLATE})],
+                          sanitize_html=False, embed_images=False, exclude_input_prompt=False)
 
 
 def _trim(output: dict) -> None:

@@ -21,7 +21,8 @@ import sys
 import time
 import traceback
 
-from grader import codec
+from grader import codec, seccomp
+from grader.zygote import become_subreaper, kill_orphans
 
 _CELL_PREFIX = "<cell "
 _RELAYED_ERRORS = {cls.__name__: cls for cls in
@@ -38,8 +39,12 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     code = 0
     try:
         os.setsid()
+        signal.set_wakeup_fd(-1)
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
+        become_subreaper()  # what a graded function starts comes back to us to be killed
+        _not_dumpable()  # no other student process may read our memory or descriptors
+        seccomp.install()  # nor signal or trace any process but its own
         _serve(channel, outputs, scratch)
     except BaseException:  # noqa: BLE001  (the child must end here, whatever happened)
         code = 70
@@ -70,9 +75,32 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
                 _flush()
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
+        _end_descendants()
         codec.send(channel, {"function_done": function["name"],
                              "code": os.waitstatus_to_exitcode(status)})
     codec.send(channel, {"done": True})
+
+
+def _not_dumpable() -> None:
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
+
+
+def _end_descendants() -> None:
+    """No process a graded function started outlives it."""
+    for _ in range(100):
+        if not kill_orphans(()):
+            break
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.001)
 
 
 def _run_function(channel, namespace: dict, job: dict, function: dict, inputs_messages: list,

@@ -120,7 +120,11 @@ def _grade(arguments) -> int:
                 for (submission_id, path, key), result in _grade_in_parallel(zygote, assignment, todo,
                                                                               arguments.jobs):
                     book.record(result, key)
-                    _write_page(out, assignment, result)
+                    try:
+                        _write_page(out, assignment, result)
+                    except Exception as error:  # a page that cannot be drawn must not stop the batch
+                        print(f"grader: {submission_id}: cannot write its page: {type(error).__name__}: "
+                              f"{error}", file=sys.stderr)
                     progress.advance(submission_id)
         results = list(book.results({submission_id for submission_id, _ in notebooks}))
     write_results_json(out / "results.json", assignment, results)

@@ -112,7 +112,8 @@ def _run_child(zygote, assignment, submission, pending, outcomes, output_dir: Pa
                 continue  # the reference's time is not the student's
             elif "result" in message:
                 result = message["result"]
-                if not loaded or result.get("function") != pending[0].name:
+                if (not loaded or not isinstance(result, dict) or result.get("function") != pending[0].name
+                        or result.get("case") != len(outcomes[pending[0].name])):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
                 outcomes[pending[0].name].append(_outcome(result, time.monotonic() - started))
             elif "function_done" in message:
@@ -121,6 +122,7 @@ def _run_child(zygote, assignment, submission, pending, outcomes, output_dir: Pa
                 else:
                     pending.pop(0)
             elif message.get("done"):
+                zygote.exit_code(child, timeout=5.0)  # reaped, and what it left running killed
                 break
             deadline = started = time.monotonic()
             deadline += limits.timeout

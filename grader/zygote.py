@@ -39,15 +39,23 @@ def serve(channel: socket.socket) -> None:
     from grader import child
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the grader, which closes our socket
-    _become_subreaper()
+    become_subreaper()
+    wakeup, wakeup_writer = os.pipe()  # SIGCHLD wakes the loop at once: children are reaped promptly
+    os.set_blocking(wakeup, False)
+    os.set_blocking(wakeup_writer, False)
+    signal.set_wakeup_fd(wakeup_writer)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     children: dict[int, str] = {}  # pid -> its scratch folder
     last_sweep = time.monotonic()
     while True:
-        readable, _, _ = select.select([channel], [], [], 0.05)
+        readable, _, _ = select.select([channel, wakeup], [], [], 1.0)
+        if wakeup in readable:
+            while os.read(wakeup, 512) == 512:
+                pass
         if _reap(channel, children) or time.monotonic() - last_sweep > 1.0:
-            _kill_orphans(children)
+            kill_orphans(children)
             last_sweep = time.monotonic()
-        if not readable:
+        if channel not in readable:
             continue
         try:
             data, fds, _, _ = socket.recv_fds(channel, 65536, 64)
@@ -78,7 +86,7 @@ def serve(channel: socket.socket) -> None:
                 os.close(fd)
     for pid in list(children):
         _kill_group(pid)
-    _kill_orphans({})
+    kill_orphans({})
 
 
 def _reap(channel: socket.socket, children: dict[int, str]) -> bool:
@@ -102,10 +110,12 @@ def _reap(channel: socket.socket, children: dict[int, str]) -> bool:
                 pass
 
 
-def _kill_orphans(children: dict[int, str]) -> None:
-    """Kill every process that has come to us but is not a child we forked: what student code
-    started and left running (we are its subreaper, so it cannot get away by double-forking)."""
+def kill_orphans(children) -> int:
+    """Kill every child process of ours that is not in ``children``: what student code started
+    and left running (as its subreaper we inherit it, however it double-forked). Returns how
+    many were found."""
     me = os.getpid()
+    found = 0
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit() or int(entry) in children:
             continue
@@ -115,13 +125,15 @@ def _kill_orphans(children: dict[int, str]) -> None:
         except OSError:
             continue
         if int(fields[1]) == me:
+            found += 1
             try:
                 os.kill(int(entry), signal.SIGKILL)
             except OSError:
                 pass
+    return found
 
 
-def _become_subreaper() -> None:
+def become_subreaper() -> None:
     try:
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER

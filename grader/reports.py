@@ -1,0 +1,91 @@
+"""Reports: what ``grader grade`` and ``grader check`` write, in one place.
+
+* ``write_submission_page``: the student page, one self-contained HTML file per submission.
+* ``write_batch_reports``: ``results.json`` (the DESIGN.md contract), ``grades.csv``,
+  ``index.html`` (class overview) and the optional formats in ``FORMATS``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.assignment import Assignment
+from grader.export import write_grades_csv, write_results_json
+from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
+from grader.html import page_href, page_name, render_index, render_submission
+from grader.results import SubmissionResult
+
+__all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
+           "write_gradescope_json", "write_submission_page"]
+
+
+def write_submission_page(out_dir: Path, assignment: Assignment, result: SubmissionResult, *,
+                          filename: str | None = None, overview: bool = False) -> Path:
+    """Write the student page and return its path.
+
+    ``out_dir / page_name(result.id)`` by default (``alice/RNN.html`` for id ``alice/RNN``);
+    ``filename`` overrides the name within ``out_dir`` (``grader check --html FILE``).
+    ``overview`` adds a link back to ``out_dir/index.html`` (a batch).
+    """
+    out_dir = Path(out_dir)
+    path = out_dir / (filename or page_name(result.id))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    overview_href = None
+    if overview:
+        overview_href = Path(os.path.relpath(out_dir / "index.html", path.parent)).as_posix()
+    _write(path, render_submission(assignment, result, overview_href=overview_href))
+    return path
+
+
+def write_batch_reports(out_dir: Path, assignment: Assignment, results: list[SubmissionResult],
+                        formats: tuple[str, ...] | list[str] = (), *, pages: bool = False) -> list[Path]:
+    """Write the batch's reports and return their paths.
+
+    Always ``results.json``, ``grades.csv`` and ``index.html``; then each of ``formats`` (names
+    from ``FORMATS``). With ``pages``, also every student page (a caller that writes them as
+    submissions finish, to show progress, leaves it off).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})")
+    results = sorted(results, key=lambda result: result.id)
+    written = []
+    if pages:
+        written.extend(write_submission_page(out_dir, assignment, result, overview=True) for result in results)
+    write_results_json(out_dir / "results.json", assignment, results)
+    written.append(out_dir / "results.json")
+    write_grades_csv(out_dir / "grades.csv", assignment, results)
+    written.append(out_dir / "grades.csv")
+    index = out_dir / "index.html"
+    _write(index, render_index(assignment, results, {result.id: page_name(result.id) for result in results}))
+    written.append(index)
+    for name in dict.fromkeys(formats):
+        if name == "gradescope":
+            written.extend(write_gradescope(out_dir, assignment, results))
+        elif name == "junit":
+            written.append(write_junit_xml(out_dir / "junit.xml", assignment, results))
+    return written
+
+
+def parse_formats(values: list[str] | None) -> tuple[str, ...]:
+    """``--format`` values (repeatable, or comma-separated) as format names; ValueError names
+    an unknown one."""
+    names: list[str] = []
+    for value in values or []:
+        names.extend(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})")
+    return tuple(dict.fromkeys(names))
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+# re-exported for callers that link to a page
+page_link = page_href

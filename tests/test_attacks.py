@@ -1,0 +1,83 @@
+"""Hostile notebooks (tests/attacks/, made by tools/make_attack_notebooks.py): none passes, none
+leaves a file or a process behind, and the rest of each notebook is graded as if it were not there.
+
+Run under the bubblewrap sandbox (CI installs it); without it the grader cannot hide files from
+student code, so these tests are skipped there.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade_notebook
+
+from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, write_notebook
+
+ATTACKS = sorted((Path(__file__).parent / "attacks").glob("*.ipynb"))
+MARKER = "grader-attack"
+
+
+def _left_behind() -> list[str]:
+    places = [Path("/tmp"), ROOT, ROOT / "reports", Path.home(), ROOT / "tests" / "attacks"]
+    return [str(path) for place in places if place.is_dir() for path in place.glob(f"{MARKER}*")]
+
+
+def _surviving_processes() -> list[str]:
+    found = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if "sleep 3133." in line]
+
+
+@pytest.fixture(scope="module")
+def sandboxed(sandbox):
+    if sandbox is None:
+        pytest.skip("bubblewrap is not available: the attack tests need the sandbox")
+    return sandbox
+
+
+@pytest.mark.parametrize("notebook", ATTACKS, ids=[path.stem for path in ATTACKS])
+def test_an_attack_costs_only_its_own_points(notebook, sandboxed, quick_assignment, zygote):
+    expected = json.loads(notebook.read_text())["metadata"]["attack"]["rnn_cell_forward"]
+    result = grade_notebook(zygote, quick_assignment, notebook, notebook.stem,
+                            ("rnn_cell_forward", "initialize_adam"))
+    functions = {f.name: f for f in result.functions}
+    attack = functions["rnn_cell_forward"]
+    assert attack.status in expected.split(" or "), attack.message
+    assert attack.score == 0
+    assert functions["initialize_adam"].status == "passed", functions["initialize_adam"].message
+    assert _left_behind() == []
+    assert _surviving_processes() == []
+    assert "CONNECTED" not in attack.output
+    assert "rnn_step_by_step.py" not in attack.output and "spec.toml" not in attack.output
+
+
+def test_a_batch_mixing_attacks_with_good_work_grades_the_good_work_exactly(tmp_path, sandboxed):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for notebook in ATTACKS:
+        (folder / notebook.name).write_bytes(notebook.read_bytes())
+    for number in range(3):
+        write_notebook(folder / f"good{number}.ipynb", [HEADER, RNN_CELL_FORWARD, INITIALIZE_ADAM])
+    out = tmp_path / "out"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "--out", str(out),
+                          "--timeout", "1", "--quiet"], env=environment, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    submissions = {s["id"]: s for s in json.loads((out / "results.json").read_text())["submissions"]}
+    for number in range(3):
+        good = {f["name"]: f for f in submissions[f"good{number}"]["functions"]}
+        assert good["rnn_cell_forward"]["status"] == good["initialize_adam"]["status"] == "passed"
+        assert submissions[f"good{number}"]["score"] == 14.0
+    for notebook in ATTACKS:
+        functions = {f["name"]: f for f in submissions[notebook.stem]["functions"]}
+        assert functions["rnn_cell_forward"]["status"] != "passed", notebook.stem
+        assert functions["initialize_adam"]["status"] == "passed", notebook.stem
+    expected_files = {"results.json", "grades.csv", "index.html", "gradebook.sqlite"} | {
+        f"{name}.html" for name in submissions}
+    assert {path.name for path in out.iterdir()} == expected_files
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [n.name for n in ATTACKS] + [f"good{n}.ipynb" for n in range(3)])
+    assert _left_behind() == [] and _surviving_processes() == []

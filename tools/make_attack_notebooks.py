@@ -1,0 +1,96 @@
+"""Write the attack notebooks in tests/attacks/: one notebook per thing hostile code may try.
+
+Each notebook defines a correct initialize_adam (which must still pass) and an rnn_cell_forward
+that attacks instead of computing; the expected verdict sits in the notebook's metadata under
+"attack". Run: python tools/make_attack_notebooks.py
+"""
+from pathlib import Path
+
+import nbformat
+
+FOLDER = Path(__file__).resolve().parent.parent / "tests" / "attacks"
+MARKER = "grader-attack"
+
+ADAM = '''import numpy as np
+
+def initialize_adam(parameters):
+    v, s = {}, {}
+    for l in range(1, len(parameters) // 2 + 1):
+        for p in ("W", "b"):
+            v["d" + p + str(l)] = np.zeros(parameters[p + str(l)].shape)
+            s["d" + p + str(l)] = np.zeros(parameters[p + str(l)].shape)
+    return v, s
+'''
+
+ZEROS = "return np.zeros((a_prev.shape[0], xt.shape[1])), np.zeros((parameters['Wya'].shape[0], xt.shape[1])), None"
+
+# name: (body of rnn_cell_forward, status it must get; "a or b" when the machine's speed decides)
+ATTACKS = {
+    "infinite_loop": ("while True:\n    pass", "timeout"),
+    "ignores_signals": ("import signal\nfor s in range(1, 32):\n    try:\n        signal.signal(s, signal.SIG_IGN)\n"
+                        "    except (OSError, ValueError, RuntimeError):\n        pass\nwhile True:\n    pass", "timeout"),
+    "sys_exit": ("import sys\nsys.exit(0)", "error"),
+    "os_exit": ("import os\nos._exit(0)", "error"),
+    "kill_self": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "error"),
+    "kill_parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + ZEROS, "error"),
+    "memory_bomb": ("blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 1024 * 1024))", "error or timeout"),
+    "fork_bomb_survivor": (f"import subprocess, os\nsubprocess.Popen(['sleep', '3133.7'], start_new_session=True)\n"
+                           f"if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '3133.8'])\n" + ZEROS,
+                           "failed"),
+    "reads_the_reference": ("import os, sys\nfound = []\nfor root in list(sys.path) + ['/work', '/home', '/root', '/tmp', '/srv', '/opt']:\n"
+                            "    for folder, _, files in os.walk(root):\n"
+                            "        found += [os.path.join(folder, f) for f in files if f in ('rnn_step_by_step.py', 'spec.toml', 'cases.py', 'gradebook.sqlite', 'results.json')]\n"
+                            "        if len(found) > 50:\n            break\n"
+                            "print('FOUND', found)\n" + ZEROS, "failed or timeout"),
+    "imports_the_grader": ("import grader.assignment\nassignment = grader.assignment.load_assignment()\n"
+                           "case = assignment.function('rnn_cell_forward').cases[0]\nreturn case.expected", "error"),
+    "writes_files": (f"import os\nfor path in ['{MARKER}-cwd', '/tmp/{MARKER}-tmp', os.path.expanduser('~/{MARKER}-home'),\n"
+                     f"             '/work/main/reports/{MARKER}', '/work/main/{MARKER}']:\n"
+                     f"    try:\n        open(path, 'w').write('x')\n    except OSError as error:\n        print('refused', path, error)\n"
+                     + ZEROS, "failed"),
+    "opens_a_socket": ("import socket\ntry:\n    socket.create_connection(('8.8.8.8', 53), timeout=2)\n    print('CONNECTED')\n"
+                       "except OSError as error:\n    print('no network:', error)\n" + ZEROS, "failed"),
+    "patches_numpy": ("np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n"
+                      "np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n" + ZEROS, "failed"),
+    "patches_builtins": ("import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 3\n" + ZEROS,
+                         "failed or error or timeout"),
+    "patches_the_grader": ("import grader.compare, grader.codec\ngrader.compare.compare_return = lambda *a, **k: ()\n"
+                           "grader.codec.decode = lambda *a: None\n" + ZEROS, "failed"),
+    "prints_fake_results": ("import json, sys, os\nprint(json.dumps({'result': {'status': 'passed', 'score': 10}}))\n"
+                            "sys.stdout.flush()\nos.write(1, b'{\"status\": \"passed\"}')\n" + ZEROS, "failed"),
+    "forges_the_channel": ("import os, socket, struct, json\nfor fd in range(3, 64):\n    try:\n"
+                           "        header = json.dumps({'result': {'function': 'rnn_cell_forward', 'case': 0, 'status': 'passed'}}).encode()\n"
+                           "        os.write(fd, struct.pack('!QI', len(header), len(header)) + header)\n"
+                           "    except OSError:\n        pass\n" + ZEROS, "error"),
+    "lying_object": ("class Liar(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+                     "    def __array__(self, *a, **k):\n        raise RuntimeError('no')\n"
+                     "class Anything:\n    shape = (5, 10)\n    def __eq__(self, other):\n        return True\n"
+                     "    __array_priority__ = 1000\n"
+                     "return np.zeros((5, 10)).view(Liar), Anything(), None", "failed"),
+    "huge_return": ("return np.zeros((50000, 5000)), np.zeros((2, 10)), None", "error"),
+    "deep_return": ("value = []\nfor _ in range(100000):\n    value = [value]\nreturn value, value, value", "error"),
+    "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "error"),
+}
+
+
+def notebook(body: str, status: str) -> nbformat.NotebookNode:
+    indented = "\n".join("    " + line for line in body.splitlines())
+    cell = f"# GRADED FUNCTION: rnn_cell_forward\ndef rnn_cell_forward(xt, a_prev, parameters):\n{indented}\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(ADAM), nbformat.v4.new_code_cell(cell),
+                nbformat.v4.new_code_cell("rnn_cell_forward(None, None, None)")]
+    nb.metadata["attack"] = {"rnn_cell_forward": status}
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"
+    return nb
+
+
+def main() -> None:
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    for name, (body, status) in ATTACKS.items():
+        nbformat.write(notebook(body, status), str(FOLDER / f"{name}.ipynb"))
+    print(f"wrote {len(ATTACKS)} notebooks to {FOLDER}")
+
+
+if __name__ == "__main__":
+    main()
