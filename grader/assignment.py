@@ -89,8 +89,8 @@ class Assignment:
     mistakes: ModuleType | None = field(repr=False)
     fingerprint: str  # changes when the spec, the cases, the reference or the mistakes change
     signatures: dict = field(repr=False)  # parameter names of each graded function
-    # what every submission's child receives: per function, the case inputs and replay table
-    payload: bytes = field(repr=False)
+    # what each function's process receives: its case inputs, replay table and kept outputs
+    payloads: dict = field(repr=False)
 
     @property
     def graded_names(self) -> tuple[str, ...]:
@@ -184,8 +184,8 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         mistakes=mistakes,
         fingerprint=digest.hexdigest()[:16],
         signatures={f.name: parameter_names(getattr(reference, f.name)) for f in functions},
-        payload=codec.encode_trusted({f.name: [list(f.inputs_messages), f.replay, _kept_outputs(f)]
-                                      for f in functions}),
+        payloads={f.name: codec.encode_trusted([list(f.inputs_messages), f.replay, _kept_outputs(f)])
+                  for f in functions},
     )
 
 

@@ -1,18 +1,18 @@
-"""The untrusted side: runs inside a forked child, loads the student's program, calls its functions.
+"""The untrusted side: runs in a fresh forked process per graded function, loads the student's
+program (compiled by the grader) and calls the function on each case.
 
-One child per submission loads the program once; each graded function then runs in a fork of
-it, so what one function does to the process (patching numpy, mutating globals, dying) cannot
-touch the next. Everything here may be subverted by the student's code, so nothing here decides
-a verdict: a grandchild only reports what the function returned (as plain data, see ``codec``)
-or raised. Other graded functions the function calls are stand-ins answered by the reference:
-from the replay table of the reference's own calls on the same cases when the arguments match,
-or else by asking the grader. The reference code itself never enters this process.
+Before any student code runs, the process is filtered (``seccomp``: it can start no process and
+touch no other) and not dumpable. Everything here may be subverted by the student's code, so
+nothing here decides a verdict: the process only reports what the function returned (as plain
+data, see ``codec``) or raised. Other graded functions the function calls are stand-ins answered
+by the reference: from the replay table of the reference's own calls on the same cases when the
+arguments match, or else by asking the grader. The reference code never enters this process.
 """
 from __future__ import annotations
 
-import ast
 import builtins
 import linecache
+import marshal
 import os
 import resource
 import signal
@@ -22,7 +22,6 @@ import time
 import traceback
 
 from grader import codec, seccomp
-from grader.zygote import become_subreaper, kill_orphans
 
 _CELL_PREFIX = "<cell "
 _RELAYED_ERRORS = {cls.__name__: cls for cls in
@@ -33,8 +32,8 @@ _RELAYED_ERRORS = {cls.__name__: cls for cls in
 def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     """Entry point right after the fork server forks; never returns.
 
-    ``outputs`` are open files for what the program prints while loading, then one per graded
-    function, in the job's order; ``scratch`` is the working folder, removed afterwards.
+    ``outputs`` holds one open file for what the function prints; ``scratch`` is the working
+    folder, removed afterwards.
     """
     code = 0
     try:
@@ -42,10 +41,9 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
         signal.set_wakeup_fd(-1)
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(number, signal.SIG_DFL)
-        become_subreaper()  # what a graded function starts comes back to us to be killed
         _not_dumpable()  # no other student process may read our memory or descriptors
-        seccomp.install()  # nor signal or trace any process but its own
-        _serve(channel, outputs, scratch)
+        seccomp.install()  # nor may we signal, trace or start any process
+        _serve(channel, outputs[0], scratch)
     except BaseException:  # noqa: BLE001  (the child must end here, whatever happened)
         code = 70
     finally:
@@ -53,32 +51,22 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
         os._exit(code)
 
 
-def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
+def _serve(channel: socket.socket, output: int, scratch: str) -> None:
     job = codec.receive(channel)
-    # per function: [inputs messages, replay table, kept outputs]; from the grader, so a pickle
-    assignment_data = codec.decode_trusted(codec.receive_raw(channel))
-    _enter(job, outputs[0], scratch)
-    namespace, warnings = load_program(job["program"])
+    # what the grader sends is trusted, so it may be a pickle (see codec.encode_trusted)
+    program = marshal.loads(codec.decode_trusted(codec.receive_raw(channel)))
+    inputs_messages, replay, kept = codec.decode_trusted(codec.receive_raw(channel))
+    _enter(job, output, scratch)
+    namespace, warnings = load_program(program)
     codec.send(channel, {"loaded": warnings})
-    for number, function in enumerate(job["functions"], start=1):
-        inputs_messages, replay, kept = assignment_data[function["name"]]
-        _flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                _redirect_output(outputs[number])
-                _run_function(channel, namespace, job, function, inputs_messages, replay, kept)
-            except BaseException:  # noqa: BLE001
-                code = 70
-            finally:
-                _flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        _end_descendants()
-        codec.send(channel, {"function_done": function["name"],
-                             "code": os.waitstatus_to_exitcode(status)})
-    codec.send(channel, {"done": True})
+    name = job["function"]
+    for other in job["graded"]:
+        if other != name:
+            namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
+    function = namespace.get(name)
+    for index in range(job["first_case"], job["cases"]):
+        arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
+        channel.sendall(_call(function, name, arguments, index, kept))
 
 
 def _not_dumpable() -> None:
@@ -87,32 +75,6 @@ def _not_dumpable() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
     except (OSError, AttributeError):
         pass
-
-
-def _end_descendants() -> None:
-    """No process a graded function started outlives it."""
-    for _ in range(100):
-        if not kill_orphans(()):
-            break
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
-        time.sleep(0.001)
-
-
-def _run_function(channel, namespace: dict, job: dict, function: dict, inputs_messages: list,
-                  replay: dict, kept: list) -> None:
-    name = function["name"]
-    for other in job["graded"]:
-        if other != name:
-            namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
-    student_function = namespace.get(name)
-    for index in range(function["first_case"], function["cases"]):
-        arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
-        channel.sendall(_call(student_function, name, arguments, index, kept))
 
 
 def _redirect_output(descriptor: int) -> None:
@@ -171,19 +133,18 @@ def _flush() -> None:
 
 
 def load_program(program: list) -> tuple[dict, list[str]]:
-    """Run the kept statements cell by cell; a statement that fails is reported and skipped."""
+    """Run the kept statements (compiled by the grader) cell by cell; a statement that fails
+    is reported and skipped."""
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     warnings = []
-    for cell, source, statements in program:
+    for cell, source, codes in program:
         filename = f"{_CELL_PREFIX}{cell}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        tree = ast.parse(source, filename)
-        for index in statements:
-            node = tree.body[index]
+        for code in codes:
             try:
-                exec(compile(ast.Module([node], []), filename, "exec"), namespace)
+                exec(code, namespace)
             except BaseException as error:  # noqa: BLE001
-                warnings.append(f"cell {cell}, line {node.lineno}: {_describe(error)}")
+                warnings.append(f"cell {cell}, line {code.co_firstlineno}: {_describe(error)}")
     return namespace, warnings
 
 

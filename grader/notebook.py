@@ -7,6 +7,7 @@ nested to blow the parser's stack) is refused here with a one-line reason.
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,17 @@ import nbformat
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 
+# nbformat logs every schema complaint through traitlets; a student's odd notebook must not
+# spill onto the instructor's terminal (what matters is reported in the result)
+logging.getLogger("traitlets").setLevel(logging.CRITICAL)
+
 
 class InvalidNotebook(Exception):
     """The file cannot be read as a notebook; the message is the one-line reason."""
+
+    def __init__(self, reason: str):
+        line = " ".join(reason.split())
+        super().__init__(line if len(line) <= 300 else line[:297] + "...")
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def read_node(data: bytes) -> tuple[nbformat.NotebookNode, int]:
         raise InvalidNotebook("valid JSON but not a notebook (no 'nbformat' field)")
     version = raw.get("nbformat")
     if not isinstance(version, int) or version not in (3, 4):
-        raise InvalidNotebook(f"notebook format {version!r} is not supported (only 3 and 4)")
+        raise InvalidNotebook(f"notebook format {_short(version)} is not supported (only 3 and 4)")
     if version == 3 and not isinstance(raw.get("worksheets"), list):
         raise InvalidNotebook("a version 3 notebook without worksheets")
     if version == 4 and not isinstance(raw.get("cells"), list):
@@ -115,6 +124,11 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise InvalidNotebook(f"cannot read the file: {error.strerror or error}") from None
+
+
+def _short(value) -> str:
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _one_line(error: Exception) -> str:

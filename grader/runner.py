@@ -1,16 +1,19 @@
-"""Run isolated: one forked child per submission, one fork of it per graded function, watched
+"""Run isolated: one fresh process per graded function, forked from the fork server, watched
 from the grader's side.
 
-The grader sends the child the student's program and the cases' inputs, answers the calls to
-other graded functions that the replay table cannot, and takes back one plain-data result per
-case. The clock runs here, not in the child: a case that does not answer within the time limit
-has its whole process group killed from outside, whatever signals the student's code ignores,
-and the remaining functions go on in a fresh child. A process that dies (os._exit, a signal, a
-crash) costs the case it was running.
+The grader compiles the student's program once per submission (compiling runs no code), sends
+each process the program, the function's case inputs and its replay table, answers the calls
+to other graded functions that the replay table cannot, and takes back one plain-data result
+per case. The clock runs here, not in the child: a case that does not answer within the time
+limit has its process killed from outside, whatever signals the student's code ignores. A
+process that dies (os._exit, a signal, a crash) costs the case it was running; the function's
+remaining cases go on in a fresh process.
 """
 from __future__ import annotations
 
+import ast
 import copy
+import marshal
 import os
 import signal
 import socket
@@ -60,97 +63,105 @@ class _Stop(Exception):
 def run_submission(zygote: Zygote, assignment: Assignment, submission: Submission,
                    functions: list[GradedFunction]) -> SubmissionRun:
     outcomes: dict[str, list[Outcome]] = {function.name: [] for function in functions}
-    pending = list(functions)
-    warnings: tuple[str, ...] = ()
+    program = codec.encode_trusted(compile_program(submission))
+    warnings: tuple[str, ...] | None = None
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
-        while pending:
-            load_warnings = _run_child(zygote, assignment, submission, pending, outcomes, output_dir)
-            warnings = warnings or load_warnings
+        load_failure: Outcome | None = None  # the definitions hang or crash: every function would
+        for function in functions:
+            found = outcomes[function.name]
+            if load_failure is not None:
+                found.append(load_failure)
+                continue
+            while len(found) < len(function.cases) and not (found and found[-1].status == "timeout"):
+                loaded, load_warnings = _run_process(zygote, assignment, program, function, found, output_dir)
+                warnings = load_warnings if warnings is None else warnings
+                if not loaded:
+                    load_failure = found[-1]
+                    break
+        for function in functions:
+            found = outcomes[function.name]
+            reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
+            found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
         runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes))
                 for name, found in outcomes.items()}
-    return SubmissionRun(runs, warnings)
+    return SubmissionRun(runs, warnings or ())
 
 
-def _run_child(zygote, assignment, submission, pending, outcomes, output_dir: Path):
-    """Grade the pending functions in one child until it finishes or must be killed; every
-    function this child finishes (or that killed it) leaves ``pending``."""
+_NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
+            "died": "not run: the program could not be loaded"}
+
+
+def compile_program(submission: Submission) -> bytes:
+    """The kept statements compiled here, once per submission (compiling runs no code), for
+    every process to run: [(cell, source, [code object, ...]), ...], marshalled."""
+    cells = []
+    for cell in submission.program:
+        filename = f"<cell {cell.cell}>"
+        tree = ast.parse(cell.source, filename)
+        codes = [compile(ast.Module([tree.body[index]], []), filename, "exec") for index in cell.statements]
+        cells.append((cell.cell, cell.source, codes))
+    return marshal.dumps(cells)
+
+
+def _run_process(zygote, assignment, program: bytes, function: GradedFunction, found: list[Outcome],
+                 output_dir: Path) -> tuple[bool, tuple[str, ...]]:
+    """Run the function's cases from the first without an outcome, in one fresh process, until
+    they are done or the process must be stopped (which adds that case's outcome). Returns
+    whether the program loaded, and what loading it warned."""
     limits = assignment.limits
-    files = [os.open(output_dir / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-             for name in [".load"] + [function.name for function in pending]]
+    output = os.open(output_dir / function.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        child = zygote.spawn(files)
+        child = zygote.spawn([output])
     finally:
-        for descriptor in files:
-            os.close(descriptor)
-    warnings: tuple[str, ...] = ()
-    most_cases = max(len(function.cases) for function in pending)
+        os.close(output)
     job = {
-        "program": [[cell.cell, cell.source, list(cell.statements)] for cell in submission.program],
-        "functions": [{"name": f.name, "cases": len(f.cases), "first_case": len(outcomes[f.name])}
-                      for f in pending],
-        "graded": list(assignment.graded_names),
-        "signatures": assignment.signatures,
+        "function": function.name, "first_case": len(found), "cases": len(function.cases),
+        "graded": list(assignment.graded_names), "signatures": assignment.signatures,
         "provided": str(assignment.provided),
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
-                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * most_cases) + 1},
+                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * len(function.cases)) + 1},
     }
-    deadline = time.monotonic() + LOAD_SECONDS
-    started = time.monotonic()
-    loaded = False
+    deadline = started = time.monotonic()
+    deadline += LOAD_SECONDS
+    loaded, warnings = False, ()
     try:
         codec.send(child.channel, job)
-        child.channel.sendall(assignment.payload)
-        while pending:
+        child.channel.sendall(program)
+        child.channel.sendall(assignment.payloads[function.name])
+        while len(found) < len(function.cases):
             message = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout)
-            if "loaded" in message:
+            if "loaded" in message and not loaded:
                 loaded = True
                 warnings = tuple(str(w)[:300] for w in message["loaded"])[:50]
-            elif "call" in message:
+            elif "call" in message and loaded:
                 child.channel.sendall(_answer(assignment, message))
                 continue  # the reference's time is not the student's
-            elif "result" in message:
+            elif "result" in message and loaded:
                 result = message["result"]
-                if (not loaded or not isinstance(result, dict) or result.get("function") != pending[0].name
-                        or result.get("case") != len(outcomes[pending[0].name])):
+                if not isinstance(result, dict) or result.get("case") != len(found):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
-                outcomes[pending[0].name].append(_outcome(result, time.monotonic() - started))
-            elif "function_done" in message:
-                if len(outcomes[pending[0].name]) < len(pending[0].cases):
-                    _close_function(Outcome("died", error=_death(message.get("code"))), pending, outcomes)
-                else:
-                    pending.pop(0)
-            elif message.get("done"):
-                zygote.exit_code(child, timeout=5.0)  # reaped, and what it left running killed
-                break
+                found.append(_outcome(result, time.monotonic() - started))
+            else:
+                raise _Stop(Outcome("died", error="sent back something that is not a result"))
             deadline = started = time.monotonic()
             deadline += limits.timeout
+        zygote.exit_code(child, timeout=5.0)  # reaped, and anything it left running killed
     except _Stop as stop:
         zygote.kill(child)
-        zygote.exit_code(child)
-        if loaded:
-            _close_function(stop.outcome, pending, outcomes)
-        else:  # every function would meet the same fate in a fresh child: end them all
-            outcome = Outcome(stop.outcome.status, error="loading the notebook's definitions failed: "
-                              + stop.outcome.error + " (a decorator, default argument or class body "
-                              "runs code when the notebook is loaded)", seconds=stop.outcome.seconds)
-            while pending:
-                _close_function(outcome, pending, outcomes)
+        code = zygote.exit_code(child)
+        outcome = stop.outcome
+        if outcome.error == "the process stopped answering":
+            outcome = Outcome("died", error=_death(code), seconds=time.monotonic() - started)
+        if not loaded:
+            outcome = Outcome(outcome.status, error="loading the notebook's definitions failed: "
+                              + outcome.error + " (a decorator, default argument or class body "
+                              "runs code when the notebook is loaded)", seconds=outcome.seconds)
+        found.append(outcome)
     finally:
         child.channel.close()
-    return warnings
-
-
-def _close_function(outcome: Outcome, pending, outcomes) -> None:
-    """The function in progress ends with ``outcome``; its remaining cases are not run."""
-    function = pending.pop(0)
-    found = outcomes[function.name]
-    if len(found) < len(function.cases):
-        found.append(outcome)
-    reason = ("not run: an earlier case ran out of time" if outcome.status == "timeout"
-              else "not run: the process died on an earlier case")
-    found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
+    return loaded, warnings
 
 
 def _receive(child, deadline: float, timeout: float) -> dict:

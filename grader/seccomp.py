@@ -1,12 +1,18 @@
-"""A seccomp filter that keeps student code from touching any process but its own.
+"""A seccomp filter for every process that runs student code.
 
-Student processes share a user id with the fork server and with each other's (concurrent
-submissions run side by side), so the kernel would let one kill, trace or read another. The
-filter makes the calls that reach another process fail with EPERM: kill (except kill(0, sig),
-the caller's own process group), tkill, tgkill, the sigqueue calls, the pidfd calls, ptrace and
-process_vm_readv/writev. The fork server, which never runs student code, is not filtered and
-does the killing. Installed once per child with no way back (no_new_privs; a filter cannot be
-removed). Linux on x86_64 and aarch64; elsewhere ``install`` says it did nothing.
+Student processes share a user id with the fork server and with each other's (submissions are
+graded side by side), so the kernel would let one kill, trace or read another, and as root the
+process-count limit is not enforced. The filter makes these calls fail:
+
+- reaching another process: kill (except kill(0, sig), the caller's own group), tkill, tgkill,
+  the sigqueue calls, the pidfd calls, ptrace, process_vm_readv/writev;
+- starting one: fork, vfork, clone without CLONE_THREAD (threads are allowed, numpy uses them),
+  execve, execveat; clone3 answers ENOSYS so the C library falls back to clone.
+
+So a graded function cannot fork-bomb the machine, kill the fork server or touch another
+student's process. The fork server itself never runs student code and is not filtered. The
+filter cannot be removed (no_new_privs). Linux on x86_64 and aarch64; elsewhere ``install``
+says it did nothing.
 """
 from __future__ import annotations
 
@@ -18,53 +24,70 @@ import struct
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
-_RET_ALLOW = 0x7FFF0000
-_RET_ERRNO = 0x00050000
-_RET_KILL_PROCESS = 0x80000000
+_ALLOW = 0x7FFF0000
+_ERRNO = 0x00050000
+_KILL_PROCESS = 0x80000000
+_CLONE_THREAD = 0x00010000
 
-# audit architecture, then syscall numbers: kill first (it gets an argument check)
-_ARCHITECTURES = {
-    "x86_64": (0xC000003E, {"kill": 62, "others": [200, 234, 129, 297, 101, 310, 311, 424, 434, 438]}),
-    "aarch64": (0xC00000B7, {"kill": 129, "others": [130, 131, 138, 240, 117, 270, 271, 424, 434, 438]}),
+_SYSCALLS = {
+    "x86_64": {"audit": 0xC000003E, "kill": 62, "clone": 56, "clone3": 435,
+               "denied": [200, 234, 129, 297, 101, 310, 311, 424, 434, 438,  # reach another process
+                          57, 58, 59, 322]},  # fork, vfork, execve, execveat
+    "aarch64": {"audit": 0xC00000B7, "kill": 129, "clone": 220, "clone3": 435,
+                "denied": [130, 131, 138, 240, 117, 270, 271, 424, 434, 438, 221, 281]},
 }
 
-# classic BPF opcodes
-_LD_W_ABS = 0x20
-_JEQ_K = 0x15
-_JGE_K = 0x35
-_RET_K = 0x06
+# classic BPF
+_LOAD = 0x20  # BPF_LD | BPF_W | BPF_ABS
+_JEQ = 0x15
+_JGE = 0x35
+_JSET = 0x45
+_RET = 0x06
+_ARCH, _NR, _ARG0 = 4, 0, 16  # offsets in struct seccomp_data (low 32 bits of args[0])
 
 
-def _instruction(code: int, jt: int, jf: int, k: int) -> bytes:
-    return struct.pack("HBBI", code, jt, jf, k)
+def _program(calls: dict) -> bytes:
+    """The filter as BPF; jumps are written as labels and resolved at the end."""
+    code: list[tuple] = []  # (opcode, true label or 0, false label or 0, k)
 
+    def emit(opcode, k=0, true=None, false=None):
+        code.append((opcode, true, false, k))
 
-def _program(audit_arch: int, numbers: dict) -> bytes:
-    """allow, unless: another architecture (kill the process), an x32 call, kill(pid != 0, ...),
-    or one of the other process-touching calls (EPERM)."""
-    others = numbers["others"]
-    deny_at = 11 + len(others)  # index of the final "deny"
+    emit(_LOAD, _ARCH)
+    emit(_JEQ, calls["audit"], true="syscall", false="wrong_arch")
+    labels = {"wrong_arch": len(code)}
+    emit(_RET, _KILL_PROCESS)
+    labels["syscall"] = len(code)
+    emit(_LOAD, _NR)
+    emit(_JGE, 0x40000000, true="deny", false="kill?")  # x32 calls
+    labels["kill?"] = len(code)
+    emit(_JEQ, calls["kill"], true="kill", false="clone?")
+    labels["clone?"] = len(code)
+    emit(_JEQ, calls["clone"], true="clone", false="clone3?")
+    labels["clone3?"] = len(code)
+    emit(_JEQ, calls["clone3"], true="enosys", false="denied?")
+    labels["denied?"] = len(code)
+    for number in calls["denied"]:
+        emit(_JEQ, number, true="deny", false=None)
+    emit(_RET, _ALLOW)
+    labels["kill"] = len(code)  # BPF jumps only forward: each branch ends with its own return
+    emit(_LOAD, _ARG0)
+    emit(_JEQ, 0, true=None, false="deny")
+    emit(_RET, _ALLOW)
+    labels["clone"] = len(code)
+    emit(_LOAD, _ARG0)
+    emit(_JSET, _CLONE_THREAD, true=None, false="deny")
+    emit(_RET, _ALLOW)
+    labels["enosys"] = len(code)
+    emit(_RET, _ERRNO | errno.ENOSYS)
+    labels["deny"] = len(code)
+    emit(_RET, _ERRNO | errno.EPERM)
 
-    def jump(at: int, target: int) -> int:
-        return target - at - 1
+    def offset(at: int, label) -> int:
+        return 0 if label is None else labels[label] - at - 1
 
-    program = [
-        _instruction(_LD_W_ABS, 0, 0, 4),                          # 0: architecture
-        _instruction(_JEQ_K, jump(1, 3), 0, audit_arch),           # 1
-        _instruction(_RET_K, 0, 0, _RET_KILL_PROCESS),             # 2
-        _instruction(_LD_W_ABS, 0, 0, 0),                          # 3: syscall number
-        _instruction(_JGE_K, 0, jump(4, 6), 0x40000000),           # 4: x32 calls
-        _instruction(_RET_K, 0, 0, _RET_ERRNO | errno.EPERM),      # 5
-        _instruction(_JEQ_K, 0, jump(6, 10), numbers["kill"]),     # 6: kill?
-        _instruction(_LD_W_ABS, 0, 0, 16),                         # 7: its pid (low 32 bits)
-        _instruction(_JEQ_K, 0, jump(8, deny_at), 0),              # 8: pid 0 only
-        _instruction(_RET_K, 0, 0, _RET_ALLOW),                    # 9
-    ]
-    for index, number in enumerate(others):                        # 10 ...
-        program.append(_instruction(_JEQ_K, jump(10 + index, deny_at), 0, number))
-    program += [_instruction(_RET_K, 0, 0, _RET_ALLOW),            # deny_at - 1
-                _instruction(_RET_K, 0, 0, _RET_ERRNO | errno.EPERM)]  # deny_at
-    return b"".join(program)
+    return b"".join(struct.pack("HBBI", opcode, offset(at, true), offset(at, false), k)
+                    for at, (opcode, true, false, k) in enumerate(code))
 
 
 class _Program(ctypes.Structure):
@@ -72,11 +95,11 @@ class _Program(ctypes.Structure):
 
 
 def install() -> bool:
-    """Filter this process (and everything it starts); False where it cannot be done here."""
-    architecture = _ARCHITECTURES.get(platform.machine())
-    if architecture is None or platform.system() != "Linux":
+    """Filter this process for good; False where it cannot be done here."""
+    calls = _SYSCALLS.get(platform.machine())
+    if calls is None or platform.system() != "Linux":
         return False
-    code = _program(*architecture)
+    code = _program(calls)
     buffer = ctypes.create_string_buffer(code, len(code))
     program = _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)

@@ -36,7 +36,10 @@ ATTACKS = {
     "memory_bomb": ("blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 1024 * 1024))", "error or timeout"),
     "fork_bomb_survivor": (f"import subprocess, os\nsubprocess.Popen(['sleep', '3133.7'], start_new_session=True)\n"
                            f"if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '3133.8'])\n" + ZEROS,
-                           "failed"),
+                           "error"),
+    "fork_bomb": ("import os\nwhile True:\n    os.fork()", "error"),
+    "threads_left_running": ("import threading, time\nthreading.Thread(target=lambda: time.sleep(3133.9), daemon=False).start()\n"
+                             + ZEROS, "failed"),
     "reads_the_reference": ("import os, sys\nfound = []\nfor root in list(sys.path) + ['/work', '/home', '/root', '/tmp', '/srv', '/opt']:\n"
                             "    for folder, _, files in os.walk(root):\n"
                             "        found += [os.path.join(folder, f) for f in files if f in ('rnn_step_by_step.py', 'spec.toml', 'cases.py', 'gradebook.sqlite', 'results.json')]\n"
