@@ -83,13 +83,26 @@ def render_appendix(path: str | Path) -> Appendix:
 
 
 @lru_cache(maxsize=1)
+def _pygments():
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import Python3Lexer
+    # one formatter for every cell: building one computes the whole style, ~10 ms each
+    return Python3Lexer(), HtmlFormatter()
+
+
+def _highlight_code(source, language=None, metadata=None):
+    from pygments import highlight
+    lexer, formatter = _pygments()
+    return highlight(source, lexer, formatter)
+
+
+@lru_cache(maxsize=1)
 def _exporter():
     from nbconvert import HTMLExporter
 
     exporter_class = HTMLExporter
     try:
         from nbconvert.exporters.templateexporter import TemplateExporter
-        from nbconvert.filters.highlight import Highlight2HTML
         from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     except ImportError:  # another nbconvert layout: the plain exporter, only slower
         pass
@@ -100,9 +113,7 @@ def _exporter():
             HTML anyway."""
 
             def from_notebook_node(self, nb, resources=None, **kw):
-                language = nb.metadata.get("language_info", {})
-                lexer = language.get("pygments_lexer", language.get("name", None))
-                self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+                self.register_filter("highlight_code", _highlight_code)
                 self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                     notebook_metadata=nb.metadata, parent=self, resources=resources or {}))
                 return TemplateExporter.from_notebook_node(self, nb, resources, **kw)

@@ -1,5 +1,5 @@
-"""The untrusted side: runs in a fresh forked process per graded function, loads the student's
-program (compiled by the grader) and calls the function on each case.
+"""The untrusted side: runs in a fresh forked process per submission, loads the student's program
+(compiled by the grader) afresh for each graded function and calls it on each case.
 
 Before any student code runs, the process is filtered (``seccomp``: it can start no process and
 touch no other) and not dumpable. Everything here may be subverted by the student's code, so
@@ -32,8 +32,8 @@ _RELAYED_ERRORS = {cls.__name__: cls for cls in
 def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     """Entry point right after the fork server forks; never returns.
 
-    ``outputs`` holds one open file for what the function prints; ``scratch`` is the working
-    folder, removed afterwards.
+    ``outputs`` holds an open file per graded function for what it prints; ``scratch`` is the
+    working folder, removed afterwards.
     """
     code = 0
     try:
@@ -43,7 +43,7 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
             signal.signal(number, signal.SIG_DFL)
         _not_dumpable()  # no other student process may read our memory or descriptors
         seccomp.install()  # nor may we signal, trace or start any process
-        _serve(channel, outputs[0], scratch)
+        _serve(channel, outputs, scratch)
     except BaseException:  # noqa: BLE001  (the child must end here, whatever happened)
         code = 70
     finally:
@@ -51,22 +51,26 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
         os._exit(code)
 
 
-def _serve(channel: socket.socket, output: int, scratch: str) -> None:
+def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     job = codec.receive(channel)
     # what the grader sends is trusted, so it may be a pickle (see codec.encode_trusted)
     program = marshal.loads(codec.decode_trusted(codec.receive_raw(channel)))
-    inputs_messages, replay, kept = codec.decode_trusted(codec.receive_raw(channel))
-    _enter(job, output, scratch)
-    namespace, warnings = load_program(program)
-    codec.send(channel, {"loaded": warnings})
-    name = job["function"]
-    for other in job["graded"]:
-        if other != name:
-            namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
-    function = namespace.get(name)
-    for index in range(job["first_case"], job["cases"]):
-        arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
-        channel.sendall(_call(function, name, arguments, index, kept))
+    payloads = codec.decode_trusted(codec.receive_raw(channel))
+    _enter(job, outputs[0], scratch)
+    for number, task in enumerate(job["functions"]):
+        name = task["name"]
+        _redirect_output(outputs[number])
+        namespace, warnings = load_program(program)  # afresh: what one function did is gone
+        if number == 0:
+            codec.send(channel, {"loaded": warnings})
+        inputs_messages, replay, kept = codec.decode_trusted(payloads[name])
+        for other in job["graded"]:
+            if other != name:
+                namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
+        function = namespace.get(name)
+        for index in range(task["first_case"], task["cases"]):
+            arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
+            channel.sendall(_call(function, name, arguments, index, kept))
 
 
 def _not_dumpable() -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from grader import __version__
 from grader.assignment import AssignmentError, bundled_assignments, load_assignment
-from grader.export import write_grades_csv, write_results_json
 from grader.gradebook import FILE_NAME as GRADEBOOK
 from grader.gradebook import Gradebook, Key, content_hash
 from grader.grading import grade_notebook
-from grader.html import page_name, render_index, render_submission
+from grader.pages import PagePool
 from grader.progress import Progress
+from grader.reports import format_help, parse_formats, write_batch_reports, write_gradescope_json, write_submission_page
 from grader.sandbox import find_sandbox, secrets_of
 from grader.results import SubmissionResult
 from grader.terminal import format_result
@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="output folder (default: reports/)")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="submissions graded side by side (default: all cores, %(default)s here)")
+    grade.add_argument("--format", dest="formats", action="append", default=[], metavar="NAME",
+                       help="also write this export format (repeat it, or separate names with commas): "
+                            + format_help())
+    grade.add_argument("--no-pages", action="store_true",
+                       help="skip the per-student HTML pages (results.json, grades.csv and index.html "
+                            "are still written)")
     grade.add_argument("--force", action="store_true",
                        help="regrade every notebook, even those the gradebook has graded unchanged")
     grade.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
@@ -81,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--html", type=Path, metavar="FILE",
                        help="where to write the HTML report (default: NOTEBOOK's name with .report.html)")
     check.add_argument("--no-html", action="store_true", help="do not write the HTML report")
+    check.add_argument("--gradescope", type=Path, metavar="FILE",
+                       help="also write the result in Gradescope's results.json format to FILE "
+                            "(inside a Gradescope autograder: /autograder/results/results.json)")
     check.set_defaults(run=_check)
 
     listing = commands.add_parser("list", help="list the bundled assignments and their functions")
@@ -99,6 +108,10 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 def _grade(arguments) -> int:
     if arguments.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    try:
+        formats = parse_formats(arguments.formats)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     notebooks = find_notebooks(arguments.paths)
     assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
     out: Path = arguments.out
@@ -116,21 +129,19 @@ def _grade(arguments) -> int:
         if todo:
             sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
                                required=not arguments.no_sandbox, quiet=arguments.quiet)
+            pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
             with Zygote(sandbox) as zygote:
                 for (submission_id, path, key), result in _grade_in_parallel(zygote, assignment, todo,
                                                                               arguments.jobs):
                     book.record(result, key)
-                    try:
-                        _write_page(out, assignment, result)
-                    except Exception as error:  # a page that cannot be drawn must not stop the batch
-                        print(f"grader: {submission_id}: cannot write its page: {type(error).__name__}: "
-                              f"{error}", file=sys.stderr)
+                    if pages:
+                        pages.submit(result)
                     progress.advance(submission_id)
+            if pages:
+                for failure in pages.finish():
+                    print(f"grader: {failure}", file=sys.stderr)
         results = list(book.results({submission_id for submission_id, _ in notebooks}))
-    write_results_json(out / "results.json", assignment, results)
-    write_grades_csv(out / "grades.csv", assignment, results)
-    pages = {result.id: page_name(result.id) for result in results}
-    (out / "index.html").write_text(render_index(assignment, results, pages), encoding="utf-8")
+    write_batch_reports(out, assignment, results, formats)
     if not arguments.quiet:
         invalid = sum(result.status == "invalid" for result in results)
         reused = len(notebooks) - len(todo)
@@ -198,8 +209,10 @@ def _check(arguments) -> int:
     print(format_result(result, colour=sys.stdout.isatty()))
     if not arguments.no_html:
         html_path = arguments.html or path.with_name(path.stem + ".report.html")
-        html_path.write_text(render_submission(assignment, result), encoding="utf-8")
+        write_submission_page(html_path.parent, assignment, result, filename=html_path.name)
         print(f"report: {html_path}")
+    if arguments.gradescope:
+        write_gradescope_json(arguments.gradescope, assignment, result)
     return 0 if result.all_passed else 1
 
 
@@ -236,12 +249,6 @@ def find_notebooks(paths: list[str]) -> list[tuple[str, Path]]:
         seen[submission_id] = seen.get(submission_id, 0) + 1
         unique.append((submission_id if seen[submission_id] == 1 else f"{submission_id}-{seen[submission_id]}", path))
     return unique
-
-
-def _write_page(out: Path, assignment, result: SubmissionResult) -> None:
-    page = out / page_name(result.id)
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_submission(assignment, result), encoding="utf-8")
 
 
 def _summary_line(result: SubmissionResult) -> str:

@@ -57,8 +57,8 @@ def gradescope_document(assignment: Assignment, result: SubmissionResult) -> dic
         number += 1
         weights = sum(case.weight for case in spec.cases) or 1.0
         cases = {case.name: case for case in function.cases} if function else {}
-        for index, case in enumerate(spec.cases, start=1):
-            maximum = spec.points * case.weight / weights
+        shares = _shares(spec.points, [case.weight / weights for case in spec.cases])
+        for index, (case, maximum) in enumerate(zip(spec.cases, shares), start=1):
             outcome = cases.get(case.name)
             passed = outcome is not None and outcome.status == "passed"
             tests.append({
@@ -126,6 +126,14 @@ def write_gradescope(out_dir: Path, assignment: Assignment, results: list[Submis
 
 def _round(value: float) -> float:
     return round(float(value), 4)
+
+
+def _shares(points: float, fractions: list[float]) -> list[float]:
+    """A function's points split over its cases, rounded so that they add up to the points."""
+    shares = [_round(points * fraction) for fraction in fractions]
+    if shares:
+        shares[-1] = _round(points - sum(shares[:-1]))
+    return shares
 
 
 # --------------------------------------------------------------------------- JUnit

@@ -77,6 +77,7 @@ def _environment() -> jinja2.Environment:
                                      undefined=jinja2.StrictUndefined)
     css = (_TEMPLATES / "base.css").read_text(encoding="utf-8")
     code_css = HtmlFormatter(style="default").get_style_defs(".highlight")
+    environment.filters["prose"] = prose
     environment.globals.update(icons=SVG_ICONS, glyphs=ICONS, words=STATUS_WORDS, css=Markup(css + "\n" + code_css),
                                points=_points)
     return environment
@@ -93,6 +94,15 @@ def _content_security_policy(script: str = "") -> str:
 
 def _points(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
+
+
+def prose(text: str) -> Markup:
+    """Plain text from the grader (messages, hints) as HTML: `code` spans become <code>."""
+    parts = str(text or "").split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick: leave the text as it is
+        return Markup(escape(text or ""))
+    return Markup("".join(f"<code>{escape(part)}</code>" if index % 2 else str(escape(part))
+                          for index, part in enumerate(parts)))
 
 
 def highlight(source: str, first_line: int | None = 1, marked: tuple[int, ...] = ()) -> Markup:
@@ -201,14 +211,15 @@ def _case_view(assignment: Assignment, graded: GradedFunction | None, spec_case:
     mismatches = []
     for mismatch in case.mismatches:
         array = None
-        if revealed and graded is not None and spec_case is not None and mismatch.kind != "structure":
+        if revealed and graded is not None and spec_case is not None and mismatch.kind in ("values", "nonfinite"):
             expected = expected_value(graded, spec_case, mismatch.output)
             if expected is not None:
                 array = array_html(expected, _parse_index(mismatch.index))
         mismatches.append(MismatchView(mismatch, array))
     view = CaseView(case, revealed, mismatches, error_lines=_error_lines(case, function))
     if revealed and graded is not None and spec_case is not None and case.status in ("failed", "error", "timeout"):
-        reproduction = reproduce(assignment, graded, spec_case, case.mismatches)
+        outcome = case.message if case.status in ("error", "timeout") else ""
+        reproduction = reproduce(assignment, graded, spec_case, case.mismatches, outcome)
         if reproduction.code:
             view.snippet = highlight(reproduction.code.rstrip("\n"), 1)
             view.snippet_notes = _snippet_notes(reproduction.uses, statuses)
@@ -525,6 +536,8 @@ def render_index(assignment: Assignment, results: list[SubmissionResult], pages:
     return _environment().get_template("index.html.j2").render(
         assignment=assignment, results=results, by_score=by_score, invalid=invalid, summary=summary,
         functions=functions, histogram=_histogram(percents), pages=pages,
-        names=assignment.graded_names, status_rank={s: i for i, s in enumerate(FUNCTION_STATUSES)},
+        names=assignment.graded_names,
+        functions_of={result.id: {function.name: function for function in result.functions} for result in results},
+        status_rank={s: i for i, s in enumerate(FUNCTION_STATUSES)},
         generated=_when(generated), script=Markup(_SORT_SCRIPT),
         csp=_content_security_policy(_SORT_SCRIPT))

@@ -12,7 +12,7 @@ from pathlib import Path
 from grader.assignment import Assignment
 from grader.export import write_grades_csv, write_results_json
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
-from grader.html import page_href, page_name, render_index, render_submission
+from grader.html import page_name, render_index, render_submission
 from grader.results import SubmissionResult
 
 __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
@@ -86,6 +86,3 @@ def _write(path: Path, text: str) -> None:
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
 
-
-# re-exported for callers that link to a page
-page_link = page_href

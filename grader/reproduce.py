@@ -42,8 +42,9 @@ class Reproduction:
 
 
 def reproduce(assignment: Assignment, function: GradedFunction, case: Case,
-              mismatches: tuple[Mismatch, ...] = ()) -> Reproduction:
-    """A snippet that rebuilds ``case`` in a notebook, calls the function and prints the checks."""
+              mismatches: tuple[Mismatch, ...] = (), outcome: str = "") -> Reproduction:
+    """A snippet that rebuilds ``case`` in a notebook, calls the function and prints the checks
+    (``outcome``, the error it raised when graded, becomes a comment on the call)."""
     setup: list[str] | None = None
     uses: tuple[str, ...] = ()
     try:
@@ -59,6 +60,8 @@ def reproduce(assignment: Assignment, function: GradedFunction, case: Case,
     if setup is None:
         return Reproduction("", False, (_unreproducible(case),))
     call = _call_lines(function, arguments)
+    if outcome:
+        call.append(f"# when graded: {' '.join(outcome.split())}")
     checks = _check_lines(function, mismatches)
     code = "\n".join(["import numpy as np", *setup, "", *call, *checks]) + "\n"
     return Reproduction(code, True, (), uses)

@@ -1,13 +1,15 @@
-"""Run isolated: one fresh process per graded function, forked from the fork server, watched
-from the grader's side.
+"""Run isolated: one fresh process per submission, forked from the fork server, watched from
+the grader's side.
 
-The grader compiles the student's program once per submission (compiling runs no code), sends
-each process the program, the function's case inputs and its replay table, answers the calls
-to other graded functions that the replay table cannot, and takes back one plain-data result
-per case. The clock runs here, not in the child: a case that does not answer within the time
-limit has its process killed from outside, whatever signals the student's code ignores. A
-process that dies (os._exit, a signal, a crash) costs the case it was running; the function's
-remaining cases go on in a fresh process.
+The grader compiles the student's program once (compiling runs no code) and sends the process
+the program and, per graded function, the case inputs and replay table; the process loads the
+program afresh for each function. The grader answers the calls to other graded functions that
+the replay table cannot, and takes back one plain-data result per case, in order. The clock
+runs here, not in the child: a case that does not answer within the time limit has its process
+killed from outside, whatever signals the student's code ignores; the function's remaining
+cases are not run and the other functions go on in a fresh process. A process that dies
+(os._exit, a signal, a crash) costs the case it was running; grading resumes in a fresh
+process from the next case.
 """
 from __future__ import annotations
 
@@ -67,18 +69,14 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
     warnings: tuple[str, ...] | None = None
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
-        load_failure: Outcome | None = None  # the definitions hang or crash: every function would
-        for function in functions:
-            found = outcomes[function.name]
-            if load_failure is not None:
-                found.append(load_failure)
-                continue
-            while len(found) < len(function.cases) and not (found and found[-1].status == "timeout"):
-                loaded, load_warnings = _run_process(zygote, assignment, program, function, found, output_dir)
-                warnings = load_warnings if warnings is None else warnings
-                if not loaded:
-                    load_failure = found[-1]
-                    break
+        while todo := [f for f in functions if _unsettled(f, outcomes[f.name])]:
+            loaded, load_warnings = _run_process(zygote, assignment, program, todo, outcomes, output_dir)
+            warnings = load_warnings if warnings is None else warnings
+            if not loaded:  # the definitions themselves hang or crash: so would every function's
+                failure = outcomes[todo[0].name][-1]
+                for function in todo[1:]:
+                    outcomes[function.name].append(failure)
+                break
         for function in functions:
             found = outcomes[function.name]
             reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
@@ -88,13 +86,17 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
     return SubmissionRun(runs, warnings or ())
 
 
+def _unsettled(function: GradedFunction, found: list[Outcome]) -> bool:
+    return len(found) < len(function.cases) and not (found and found[-1].status == "timeout")
+
+
 _NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
             "died": "not run: the program could not be loaded"}
 
 
 def compile_program(submission: Submission) -> bytes:
     """The kept statements compiled here, once per submission (compiling runs no code), for
-    every process to run: [(cell, source, [code object, ...]), ...], marshalled."""
+    the child to run: [(cell, source, [code object, ...]), ...], marshalled."""
     cells = []
     for cell in submission.program:
         filename = f"<cell {cell.cell}>"
@@ -104,33 +106,36 @@ def compile_program(submission: Submission) -> bytes:
     return marshal.dumps(cells)
 
 
-def _run_process(zygote, assignment, program: bytes, function: GradedFunction, found: list[Outcome],
-                 output_dir: Path) -> tuple[bool, tuple[str, ...]]:
-    """Run the function's cases from the first without an outcome, in one fresh process, until
-    they are done or the process must be stopped (which adds that case's outcome). Returns
-    whether the program loaded, and what loading it warned."""
+def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
+                 outcomes: dict[str, list[Outcome]], output_dir: Path) -> tuple[bool, tuple[str, ...]]:
+    """Grade ``todo`` in one fresh process, each function from its first case without an
+    outcome, until done or the process must be stopped (which adds that case's outcome).
+    Returns whether the program loaded, and what loading it warned."""
     limits = assignment.limits
-    output = os.open(output_dir / function.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    files = [os.open(output_dir / f.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) for f in todo]
     try:
-        child = zygote.spawn([output])
+        child = zygote.spawn(files)
     finally:
-        os.close(output)
+        for descriptor in files:
+            os.close(descriptor)
     job = {
-        "function": function.name, "first_case": len(found), "cases": len(function.cases),
+        "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases)}
+                      for f in todo],
         "graded": list(assignment.graded_names), "signatures": assignment.signatures,
         "provided": str(assignment.provided),
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
-                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * len(function.cases)) + 1},
+                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
     }
+    position = 0  # the function in progress
     deadline = started = time.monotonic()
     deadline += LOAD_SECONDS
     loaded, warnings = False, ()
     try:
         codec.send(child.channel, job)
         child.channel.sendall(program)
-        child.channel.sendall(assignment.payloads[function.name])
-        while len(found) < len(function.cases):
+        child.channel.sendall(codec.encode_trusted({f.name: assignment.payloads[f.name] for f in todo}))
+        while position < len(todo):
             message = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout)
             if "loaded" in message and not loaded:
                 loaded = True
@@ -139,15 +144,17 @@ def _run_process(zygote, assignment, program: bytes, function: GradedFunction, f
                 child.channel.sendall(_answer(assignment, message))
                 continue  # the reference's time is not the student's
             elif "result" in message and loaded:
-                result = message["result"]
-                if not isinstance(result, dict) or result.get("case") != len(found):
+                result, found = message["result"], outcomes[todo[position].name]
+                if (not isinstance(result, dict) or result.get("function") != todo[position].name
+                        or result.get("case") != len(found)):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
                 found.append(_outcome(result, time.monotonic() - started))
+                if len(found) == len(todo[position].cases):
+                    position += 1
             else:
                 raise _Stop(Outcome("died", error="sent back something that is not a result"))
             deadline = started = time.monotonic()
             deadline += limits.timeout
-        zygote.exit_code(child, timeout=5.0)  # reaped, and anything it left running killed
     except _Stop as stop:
         zygote.kill(child)
         code = zygote.exit_code(child)
@@ -158,7 +165,7 @@ def _run_process(zygote, assignment, program: bytes, function: GradedFunction, f
             outcome = Outcome(outcome.status, error="loading the notebook's definitions failed: "
                               + outcome.error + " (a decorator, default argument or class body "
                               "runs code when the notebook is loaded)", seconds=outcome.seconds)
-        found.append(outcome)
+        outcomes[todo[position].name].append(outcome)
     finally:
         child.channel.close()
     return loaded, warnings

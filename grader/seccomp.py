@@ -94,15 +94,25 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def install() -> bool:
-    """Filter this process for good; False where it cannot be done here."""
+def _prepare():
+    """The filter and libc, made once when the fork server imports this (children inherit them)."""
     calls = _SYSCALLS.get(platform.machine())
     if calls is None or platform.system() != "Linux":
-        return False
+        return None
     code = _program(calls)
     buffer = ctypes.create_string_buffer(code, len(code))
-    program = _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    libc = ctypes.CDLL(None, use_errno=True)
+    return (ctypes.CDLL(None, use_errno=True), buffer,
+            _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p)))
+
+
+_PREPARED = _prepare()
+
+
+def install() -> bool:
+    """Filter this process for good; False where it cannot be done here."""
+    if _PREPARED is None:
+        return False
+    libc, _, program = _PREPARED
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
     return libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0

@@ -215,6 +215,12 @@ class Zygote:
 
     def close(self) -> None:
         try:
+            # shutdown, not just close: the reader thread is blocked in recvmsg on this socket,
+            # and a close alone would leave the fork server waiting for an end that never comes
+            self._channel.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
             self._channel.close()
         finally:
             try:
