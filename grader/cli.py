@@ -140,13 +140,13 @@ def _grade(arguments) -> int:
             if pages:
                 for failure in pages.finish():
                     print(f"grader: {failure}", file=sys.stderr)
-        results = list(book.results({submission_id for submission_id, _ in notebooks}))
-    write_batch_reports(out, assignment, results, formats)
+        ids = {submission_id for submission_id, _ in notebooks}
+        write_batch_reports(out, assignment, lambda: book.results(ids), formats)
+        invalid = book.count_invalid(ids)
     if not arguments.quiet:
-        invalid = sum(result.status == "invalid" for result in results)
         reused = len(notebooks) - len(todo)
         kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
-        print(f"graded {len(results) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
+        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
     return 0
 
 

@@ -5,23 +5,28 @@ import csv
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 from grader.assignment import Assignment
 from grader.results import SubmissionResult
 
 
-def write_results_json(path: Path, assignment: Assignment, results: list[SubmissionResult]) -> None:
-    document = {
-        "assignment": assignment.name,
-        "title": assignment.title,
-        "max_score": assignment.max_score,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "submissions": [result.to_dict() for result in results],
-    }
-    _write_atomically(path, json.dumps(document, indent=1, allow_nan=False))
+def write_results_json(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:
+    """The DESIGN.md contract, written one submission at a time (a class of any size)."""
+    head = json.dumps({"assignment": assignment.name, "title": assignment.title,
+                       "max_score": assignment.max_score,
+                       "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+                      indent=1)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(head[:-2] + ',\n "submissions": [')
+        for number, result in enumerate(results):
+            handle.write(("," if number else "") + "\n  " + json.dumps(result.to_dict(), allow_nan=False))
+        handle.write("\n ]\n}\n")
+    temporary.replace(path)
 
 
-def write_grades_csv(path: Path, assignment: Assignment, results: list[SubmissionResult]) -> None:
+def write_grades_csv(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:
     names = assignment.graded_names
     temporary = path.with_suffix(".csv.tmp")
     with open(temporary, "w", newline="", encoding="utf-8") as handle:

@@ -118,7 +118,7 @@ def write_gradescope_json(path: Path, assignment: Assignment, result: Submission
     return path
 
 
-def write_gradescope(out_dir: Path, assignment: Assignment, results: list[SubmissionResult]) -> list[Path]:
+def write_gradescope(out_dir: Path, assignment: Assignment, results) -> list[Path]:
     """``gradescope/<id>.json`` for every submission."""
     return [write_gradescope_json(out_dir / "gradescope" / f"{result.id}.json", assignment, result)
             for result in results]

@@ -89,6 +89,11 @@ class Gradebook:
             if ids is None or submission_id in ids:
                 yield SubmissionResult.from_dict(json.loads(text))
 
+    def count_invalid(self, ids: set[str]) -> int:
+        rows = self._connection.execute("SELECT id FROM results WHERE assignment = ? AND status = 'invalid'",
+                                        (self.assignment,))
+        return sum(1 for (submission_id,) in rows if submission_id in ids)
+
     def count(self) -> int:
         return self._connection.execute("SELECT COUNT(*) FROM results WHERE assignment = ?",
                                         (self.assignment,)).fetchone()[0]

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable, Iterable
 
 from grader.assignment import Assignment
 from grader.export import write_grades_csv, write_results_json
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
-from grader.html import page_name, render_index, render_submission
+from grader.html import failure_reason, page_name, render_index, render_submission
 from grader.results import SubmissionResult
 
 __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
@@ -37,36 +39,53 @@ def write_submission_page(out_dir: Path, assignment: Assignment, result: Submiss
     return path
 
 
-def write_batch_reports(out_dir: Path, assignment: Assignment, results: list[SubmissionResult],
+def write_batch_reports(out_dir: Path, assignment: Assignment,
+                        results: Iterable[SubmissionResult] | Callable[[], Iterable[SubmissionResult]],
                         formats: tuple[str, ...] | list[str] = (), *, pages: bool = False) -> list[Path]:
     """Write the batch's reports and return their paths.
 
     Always ``results.json``, ``grades.csv`` and ``index.html``; then each of ``formats`` (names
     from ``FORMATS``). With ``pages``, also every student page (a caller that writes them as
-    submissions finish, to show progress, leaves it off).
+    submissions finish, to show progress, leaves it off). ``results`` may be a function that
+    gives them afresh, in id order (the gradebook's ``results``): each report then streams
+    through them, and only a slim summary of each is held at once, so memory does not grow
+    with the size of the class.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     unknown = [name for name in formats if name not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})")
-    results = sorted(results, key=lambda result: result.id)
+    if callable(results):
+        each = results
+    else:
+        ordered = sorted(results, key=lambda result: result.id)
+        each = lambda: iter(ordered)  # noqa: E731
     written = []
     if pages:
-        written.extend(write_submission_page(out_dir, assignment, result, overview=True) for result in results)
-    write_results_json(out_dir / "results.json", assignment, results)
+        written.extend(write_submission_page(out_dir, assignment, result, overview=True) for result in each())
+    write_results_json(out_dir / "results.json", assignment, each())
     written.append(out_dir / "results.json")
-    write_grades_csv(out_dir / "grades.csv", assignment, results)
+    write_grades_csv(out_dir / "grades.csv", assignment, each())
     written.append(out_dir / "grades.csv")
+    summaries = [summary_of(result) for result in each()]
     index = out_dir / "index.html"
-    _write(index, render_index(assignment, results, {result.id: page_name(result.id) for result in results}))
+    _write(index, render_index(assignment, summaries, {result.id: page_name(result.id) for result in summaries}))
     written.append(index)
     for name in dict.fromkeys(formats):
         if name == "gradescope":
-            written.extend(write_gradescope(out_dir, assignment, results))
+            written.extend(write_gradescope(out_dir, assignment, each()))
         elif name == "junit":
-            written.append(write_junit_xml(out_dir / "junit.xml", assignment, results))
+            written.append(write_junit_xml(out_dir / "junit.xml", assignment, list(each())))
     return written
+
+
+def summary_of(result: SubmissionResult) -> SubmissionResult:
+    """What the class overview needs of a result: per function its status, score and the one
+    line that groups it with other students' (cases, code and output dropped)."""
+    slim = tuple(replace(function, message=failure_reason(function), cases=(), source="", output="")
+                 for function in result.functions)
+    return replace(result, functions=slim, warnings=())
 
 
 def parse_formats(values: list[str] | None) -> tuple[str, ...]:
