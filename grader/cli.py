@@ -60,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(grade)
     grade.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                        help="output folder (default: reports/)")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                       help="submissions graded side by side (default: all cores, %(default)s here)")
+    grade.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1), metavar="N",
+                       help="submissions graded side by side (default: twice the cores, %(default)s "
+                            "here: each waits on its student process about half the time)")
     grade.add_argument("--format", dest="formats", action="append", default=[], metavar="NAME",
                        help="also write this export format (repeat it, or separate names with commas): "
                             + format_help())

@@ -95,7 +95,11 @@ def _compare_numbers(path: str, expected: np.ndarray, got, tolerance: Tolerance,
                          _shape(expected.shape), _shape(got.shape), _index(index),
                          expected_value, value, int(bad_finite.sum()), int(have.size))]
     with np.errstate(invalid="ignore", over="ignore"):
-        close = np.isclose(have, want, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
+        # np.isclose's rule (|got - expected| <= atol + rtol * |expected|, NaN equal to NaN),
+        # written out: isclose costs several times more on the small arrays graded here
+        close = np.abs(have - want) <= tolerance.atol + tolerance.rtol * np.abs(want)
+        close |= have == want
+        close |= np.isnan(have) & np.isnan(want)
     if close.all():
         return []
     with np.errstate(invalid="ignore", over="ignore"):

@@ -17,6 +17,12 @@ _MARKER = re.compile(r"^#\s*GRADED FUNCTION\s*:\s*([A-Za-z_]\w*)", re.MULTILINE)
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.]*\s*=\s*[%!])")
 _HELP = re.compile(r"^\s*[?]|[?]\s*$")
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+# a line at the top level that may define something kept: a def, class, import, decorator, or
+# an assignment of what looks like a literal; cells without one are not worth parsing
+_MAY_DEFINE = re.compile(
+    r"^(?:async\s+def\b|def\b|class\b|import\b|from\b|@|[A-Za-z_][\w\s,()]*(?::[^=\n]*)?=\s*"
+    r"(?:[-+]?[\d.(]|[rRbBuUfF]{0,2}['\"]|True\b|False\b|None\b))", re.MULTILINE)
+_ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*(?:\[[^\n]*\])?\s*=(?!=)", re.MULTILINE)
 _MAX_CONSTANT_CHARS = 10_000
 
 
@@ -28,6 +34,7 @@ class ProgramCell:
     cell: int  # the notebook cell number (1-based)
     source: str
     statements: tuple[int, ...]
+    codes: tuple = ()  # those statements compiled (compiling runs nothing), filename "<cell N>"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,10 @@ def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -
         source = strip_magics(cell.source)
         if not source.strip():
             continue
+        if not _MAY_DEFINE.search(source):  # a test cell: parsing it could only find its variables
+            for name in _ASSIGNED.findall(source):
+                variables.setdefault(name, cell.number)
+            continue
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
@@ -83,7 +94,13 @@ def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -
                 for name in _names_defined(node):
                     functions.pop(name, None)
         if kept:
-            program.append(ProgramCell(cell.number, source, tuple(kept)))
+            filename = f"<cell {cell.number}>"
+            try:
+                codes = tuple(compile(ast.Module([tree.body[index]], []), filename, "exec") for index in kept)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+                warnings.append(_parse_warning(cell, error))
+                continue
+            program.append(ProgramCell(cell.number, source, tuple(kept), codes))
     return Submission(tuple(program), functions, tuple(warnings), variables)
 
 

@@ -13,7 +13,6 @@ process from the next case.
 """
 from __future__ import annotations
 
-import ast
 import copy
 import marshal
 import os
@@ -95,15 +94,9 @@ _NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
 
 
 def compile_program(submission: Submission) -> bytes:
-    """The kept statements compiled here, once per submission (compiling runs no code), for
-    the child to run: [(cell, source, [code object, ...]), ...], marshalled."""
-    cells = []
-    for cell in submission.program:
-        filename = f"<cell {cell.cell}>"
-        tree = ast.parse(cell.source, filename)
-        codes = [compile(ast.Module([tree.body[index]], []), filename, "exec") for index in cell.statements]
-        cells.append((cell.cell, cell.source, codes))
-    return marshal.dumps(cells)
+    """The kept statements, compiled when extracted (compiling runs no code), for the child to
+    run: [(cell, source, [code object, ...]), ...], marshalled."""
+    return marshal.dumps([(cell.cell, cell.source, list(cell.codes)) for cell in submission.program])
 
 
 def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
