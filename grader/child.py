@@ -64,13 +64,27 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
         if number == 0:
             codec.send(channel, {"loaded": warnings})
         inputs_messages, replay, kept = codec.decode_trusted(payloads[name])
+        called: set[str] = set()
         for other in job["graded"]:
             if other != name:
-                namespace[other] = _stand_in(other, job["signatures"][other], replay, channel)
+                namespace[other] = _stand_in(other, job["signatures"][other], replay, channel, called)
         function = namespace.get(name)
         for index in range(task["first_case"], task["cases"]):
             arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
             channel.sendall(_call(function, name, arguments, index, kept))
+        # the chain: the first case again, now calling the student's own versions of the graded
+        # functions it called, so the report can say when the chain breaks below it
+        callees = sorted(called & set(job["defined"])) if task["first_case"] == 0 else []
+        if not callees:
+            codec.send(channel, {"chain": {"function": name, "callees": []}})
+            continue
+        namespace, _ = load_program(program)
+        for other in job["graded"]:
+            if other != name and other not in callees:
+                namespace[other] = _stand_in(other, job["signatures"][other], replay, channel, set())
+        arguments = codec.decode_trusted(inputs_messages[0])
+        channel.sendall(_call(namespace.get(name), name, arguments, 0, kept, envelope="chain",
+                              callees=callees))
 
 
 def _not_dumpable() -> None:
@@ -152,24 +166,28 @@ def load_program(program: list) -> tuple[dict, list[str]]:
     return namespace, warnings
 
 
-def _call(function, name: str, arguments: dict, index: int, kept: list) -> bytes:
-    """The framed result message of one call: what it returned, or what it raised."""
+def _call(function, name: str, arguments: dict, index: int, kept: list, envelope: str = "result",
+          **extra) -> bytes:
+    """The framed message of one call (under ``envelope``): what it returned, or what it raised."""
+    def result(status, **fields):
+        return codec.encode({envelope: {"function": name, "case": index, "status": status,
+                                        **extra, **fields}})
+
     if function is None:
-        return _result(name, index, "raised", error=f"NameError: {name} is not defined after loading the notebook")
+        return result("raised", error=f"NameError: {name} is not defined after loading the notebook")
     if not callable(function):
-        return _result(name, index, "raised", error=f"TypeError: {name} is not a function")
+        return result("raised", error=f"TypeError: {name} is not a function")
     started = time.perf_counter()
     try:
         value = function(**arguments)
     except BaseException as error:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too)
-        return _result(name, index, "raised", error=_describe(error),
-                       traceback=_student_traceback(error), seconds=time.perf_counter() - started)
+        return result("raised", error=_describe(error), traceback=_student_traceback(error),
+                      seconds=time.perf_counter() - started)
     seconds = time.perf_counter() - started
     try:
-        return _result(name, index, "returned", value=_compared_part(value, kept), seconds=seconds)
+        return result("returned", value=_compared_part(value, kept), seconds=seconds)
     except BaseException as error:  # noqa: BLE001
-        return _result(name, index, "raised", seconds=seconds,
-                       error=f"the returned value cannot be graded: {_describe(error)}")
+        return result("raised", seconds=seconds, error=f"the returned value cannot be graded: {_describe(error)}")
 
 
 def _compared_part(value, kept: list):
@@ -186,20 +204,18 @@ def _compared_part(value, kept: list):
     return value
 
 
-def _result(name: str, index: int, status: str, **fields) -> bytes:
-    return codec.encode({"result": {"function": name, "case": index, "status": status, **fields}})
-
-
-def _stand_in(name: str, parameter_names: list[str], replay: dict, channel: socket.socket):
+def _stand_in(name: str, parameter_names: list[str], replay: dict, channel: socket.socket,
+              called: set[str]):
     def stand_in(*args, **kwargs):
+        called.add(name)
         try:
             key = codec.call_key(name, parameter_names, list(args), kwargs)
+            if key in replay:
+                return codec.decode_trusted(replay[key])
             request = codec.encode({"call": name, "args": list(args), "kwargs": kwargs})
         except codec.CodecError as error:
             raise TypeError(f"{name} was called with arguments that are not arrays, numbers or "
                             f"dicts of them ({error})") from None
-        if key in replay:
-            return codec.decode_trusted(replay[key])
         channel.sendall(request)
         reply = codec.decode_trusted(codec.receive_raw(channel))
         if "raise" in reply:

@@ -12,7 +12,7 @@ from grader.compare import compare_return
 from grader.extract import Submission, extract
 from grader.notebook import InvalidNotebook, load_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
-from grader.runner import FunctionRun, Outcome, run_submission
+from grader.runner import Chain, FunctionRun, Outcome, run_submission
 from grader.zygote import Zygote
 
 _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
@@ -53,9 +53,35 @@ def grade_function(assignment: Assignment, submission: Submission, function: Gra
     total_weight = sum(case.weight for case in function.cases)
     passed_weight = sum(case.weight for case in cases if case.status == "passed")
     score = round(function.points * passed_weight / total_weight, 4) if total_weight else 0.0
+    message = _function_message(cases)
+    if status == "passed":
+        message = _chain_note(assignment, submission, function, run.chain)
     return FunctionResult(
-        function.name, status, score, function.points, _function_message(cases),
+        function.name, status, score, function.points, message,
         cases, definition.cell, definition.line, definition.marked, definition.source, run.output)
+
+
+def _chain_note(assignment: Assignment, submission: Submission, function: GradedFunction,
+                chain: Chain | None) -> str:
+    """For a function correct on its own: whether it still works calling the student's own
+    versions of the graded functions it calls, and if not, whom to fix first."""
+    if chain is None:
+        return ""
+    outcome = chain.outcome
+    if outcome.status == "returned":
+        if not compare_return(function, function.cases[0].expected, outcome.value):
+            return ""
+        what = "gives wrong results"
+    elif outcome.status == "timeout":
+        what = "does not finish"
+    else:
+        what = f"fails ({outcome.error})"
+    if not chain.callees:
+        return f"Correct on its own, but {what} when it calls your own functions."
+    yours = _join([f"your {name}" for name in chain.callees])
+    fix = "that" if len(chain.callees) == 1 else "those"
+    return (f"Correct on its own (graded with the reference {_join(list(chain.callees))}), but it "
+            f"{what} when it calls {yours}: fix {fix} first.")
 
 
 def _case_result(assignment: Assignment, submission: Submission, function: GradedFunction, case,

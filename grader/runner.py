@@ -43,9 +43,18 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Chain:
+    """The function's first case run again with the student's own versions of the graded
+    functions it called (``callees``), instead of the reference's."""
+    callees: tuple[str, ...]
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
 class FunctionRun:
     outcomes: tuple[Outcome, ...]
     output: str
+    chain: Chain | None = None
 
 
 @dataclass(frozen=True)
@@ -64,12 +73,14 @@ class _Stop(Exception):
 def run_submission(zygote: Zygote, assignment: Assignment, submission: Submission,
                    functions: list[GradedFunction]) -> SubmissionRun:
     outcomes: dict[str, list[Outcome]] = {function.name: [] for function in functions}
+    chains: dict[str, Chain] = {}
     program = codec.encode_trusted(compile_program(submission))
     warnings: tuple[str, ...] | None = None
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
         while todo := [f for f in functions if _unsettled(f, outcomes[f.name])]:
-            loaded, load_warnings = _run_process(zygote, assignment, program, todo, outcomes, output_dir)
+            loaded, load_warnings = _run_process(zygote, assignment, program, todo, outcomes, chains,
+                                                 sorted(submission.functions), output_dir)
             warnings = load_warnings if warnings is None else warnings
             if not loaded:  # the definitions themselves hang or crash: so would every function's
                 failure = outcomes[todo[0].name][-1]
@@ -80,7 +91,8 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
             found = outcomes[function.name]
             reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
             found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
-        runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes))
+        runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes),
+                                  chains.get(name))
                 for name, found in outcomes.items()}
     return SubmissionRun(runs, warnings or ())
 
@@ -100,7 +112,8 @@ def compile_program(submission: Submission) -> bytes:
 
 
 def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
-                 outcomes: dict[str, list[Outcome]], output_dir: Path) -> tuple[bool, tuple[str, ...]]:
+                 outcomes: dict[str, list[Outcome]], chains: dict[str, Chain], defined: list[str],
+                 output_dir: Path) -> tuple[bool, tuple[str, ...]]:
     """Grade ``todo`` in one fresh process, each function from its first case without an
     outcome, until done or the process must be stopped (which adds that case's outcome).
     Returns whether the program loaded, and what loading it warned."""
@@ -115,7 +128,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
         "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases)}
                       for f in todo],
         "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-        "provided": str(assignment.provided),
+        "defined": defined, "provided": str(assignment.provided),
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
                    "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
@@ -142,8 +155,15 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                         or result.get("case") != len(found)):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
                 found.append(_outcome(result, time.monotonic() - started))
-                if len(found) == len(todo[position].cases):
-                    position += 1
+            elif "chain" in message and loaded:
+                chain, function = message["chain"], todo[position]
+                if (not isinstance(chain, dict) or chain.get("function") != function.name
+                        or len(outcomes[function.name]) < len(function.cases)):
+                    raise _Stop(Outcome("died", error="sent back a result out of turn"))
+                callees = tuple(str(name) for name in chain.get("callees", []))[:20]
+                if callees:
+                    chains[function.name] = Chain(callees, _outcome(chain, time.monotonic() - started))
+                position += 1
             else:
                 raise _Stop(Outcome("died", error="sent back something that is not a result"))
             deadline = started = time.monotonic()
@@ -158,7 +178,11 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
             outcome = Outcome(outcome.status, error="loading the notebook's definitions failed: "
                               + outcome.error + " (a decorator, default argument or class body "
                               "runs code when the notebook is loaded)", seconds=outcome.seconds)
-        outcomes[todo[position].name].append(outcome)
+        function = todo[position]
+        if len(outcomes[function.name]) < len(function.cases):
+            outcomes[function.name].append(outcome)
+        else:  # its cases were done: what stopped was the run with the student's own callees
+            chains[function.name] = Chain((), outcome)
     finally:
         child.channel.close()
     return loaded, warnings

@@ -124,3 +124,15 @@ def test_results_that_are_not_plain_arrays_are_never_trusted(grade, returned, wo
     functions, _ = grade([HEADER, cell], only=["rnn_cell_forward"])
     assert functions["rnn_cell_forward"].status == "failed"
     assert words in functions["rnn_cell_forward"].message
+
+
+def test_a_correct_function_is_told_when_the_students_own_callee_breaks_the_chain(grade):
+    broken_cell = RNN_CELL_FORWARD.replace("np.tanh(", "np.sin(")
+    functions, _ = grade([HEADER, broken_cell, RNN_FORWARD], only=["rnn_cell_forward", "rnn_forward"])
+    forward = functions["rnn_forward"]
+    assert forward.status == "passed" and forward.score == forward.max_score
+    assert "Correct on its own" in forward.message
+    assert "when it calls your rnn_cell_forward: fix that first" in forward.message
+    # with a correct cell, nothing to say
+    functions, _ = grade([HEADER, RNN_CELL_FORWARD, RNN_FORWARD], only=["rnn_cell_forward", "rnn_forward"])
+    assert functions["rnn_forward"].message == ""
