@@ -110,3 +110,21 @@ def test_the_bundled_samples_grade_from_any_folder(tmp_path):
     assert len(document["submissions"]) == len(list(SUBMISSIONS.rglob("*.ipynb")))
     assert all(s["status"] == "graded" for s in document["submissions"])
     assert "graded 8 notebook(s), 0 invalid" in run.stdout
+
+
+def test_grade_refuses_to_run_without_the_sandbox_unless_told(tmp_path):
+    write_notebook(tmp_path / "a.ipynb", [HEADER, RNN_CELL_FORWARD])
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tmp_path / "no-bwrap-here")}
+    command = [sys.executable, "-m", "grader", "grade", str(tmp_path / "a.ipynb"), "--out", str(tmp_path / "out")]
+    refused = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    assert refused.returncode == 2
+    assert "no sandbox: bubblewrap (bwrap) is not installed" in refused.stderr
+    assert "--no-sandbox" in refused.stderr
+    allowed = subprocess.run(command + ["--no-sandbox"], capture_output=True, text=True, env=environment,
+                             timeout=300)
+    assert allowed.returncode == 0, allowed.stderr
+    checked = subprocess.run([sys.executable, "-m", "grader", "check", str(tmp_path / "a.ipynb"), "--no-html",
+                              "--function", "rnn_cell_forward"], capture_output=True, text=True,
+                             env=environment, timeout=300)
+    assert checked.returncode == 0
+    assert checked.stderr.count("no sandbox") == 1
