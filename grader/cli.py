@@ -18,7 +18,9 @@ from grader.progress import Progress
 from grader.reports import format_help, parse_formats, write_batch_reports, write_gradescope_json, write_submission_page
 from grader.sandbox import find_sandbox, secrets_of
 from grader.results import SubmissionResult
-from grader.terminal import format_result
+from grader.ci import add_ci_parser
+from grader.student import student_view
+from grader.terminal import format_result, use_colour
 from grader.zygote import Zygote
 
 
@@ -92,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="also write the result in Gradescope's results.json format to FILE "
                             "(inside a Gradescope autograder: /autograder/results/results.json)")
     check.set_defaults(run=_check)
+
+    add_ci_parser(commands)
 
     listing = commands.add_parser("list", help="list the bundled assignments and their functions")
     listing.set_defaults(run=_list)
@@ -204,13 +208,18 @@ def _check(arguments) -> int:
     if unknown:
         raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
                          f"(graded: {', '.join(assignment.graded_names)})")
+    # a student sees the public cases (hidden ones only where the spec allows); an autograder
+    # writing Gradescope's file grades them all
+    view = student_view(assignment)
+    graded = assignment if arguments.gradescope else view.assignment
     sandbox = _sandbox(assignment, [], [path], required=False, quiet=False)
     with Zygote(sandbox) as zygote:
-        result = grade_notebook(zygote, assignment, path, path.stem, tuple(arguments.function))
-    print(format_result(result, colour=sys.stdout.isatty()))
+        result = grade_notebook(zygote, graded, path, path.stem, tuple(arguments.function))
+    scope = None if arguments.gradescope else view.scope_for(arguments.function or None)
+    print(format_result(result, colour=use_colour(sys.stdout), scope=scope))
     if not arguments.no_html:
         html_path = arguments.html or path.with_name(path.stem + ".report.html")
-        write_submission_page(html_path.parent, assignment, result, filename=html_path.name)
+        write_submission_page(html_path.parent, graded, result, filename=html_path.name)
         print(f"report: {html_path}")
     if arguments.gradescope:
         write_gradescope_json(arguments.gradescope, assignment, result)

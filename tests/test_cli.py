@@ -85,7 +85,7 @@ def test_check_prints_a_line_per_function_and_exits_1_unless_all_pass(tmp_path):
     run = grader("check", SUBMISSIONS / "seed" / "RNN.ipynb", "--html", tmp_path / "seed.html", cwd=tmp_path)
     assert run.returncode == 1
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("RNN: 55 / 100 points")
+    assert lines[0].startswith("RNN: 58 / 100 points")  # public cases only: Adam's slip shows on a hidden one
     assert any("passed" in line and "rnn_cell_forward" in line for line in lines)
     assert any("missing" in line and "lstm_backward" in line for line in lines)
     assert "\033[" not in run.stdout  # no colour when not a terminal
