@@ -10,12 +10,14 @@ import copy
 import hashlib
 import importlib.util
 import inspect
+import os
+import pickle
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from grader import codec
+from grader import __version__, codec
 
 SPEC_FILE = "spec.toml"
 
@@ -93,6 +95,10 @@ class Assignment:
     payloads: dict = field(repr=False)
 
     @property
+    def reference_path(self) -> Path:
+        return Path(getattr(self.reference, "__file__", self.directory))
+
+    @property
     def graded_names(self) -> tuple[str, ...]:
         return tuple(function.name for function in self.functions)
 
@@ -138,6 +144,25 @@ def find_assignment(name: str | None) -> Path:
                           f"assignment ({', '.join(bundled_assignments()) or 'none bundled'})")
 
 
+@dataclass(frozen=True)
+class AssignmentPaths:
+    """Where an assignment's parts lie, read from its spec without loading anything: enough to
+    set up the sandbox while the assignment itself loads."""
+    directory: Path
+    reference_path: Path
+    provided: Path
+
+
+def assignment_paths(name: str | Path | None = None) -> AssignmentPaths:
+    directory = find_assignment(None if name is None else str(name))
+    try:
+        spec = tomllib.loads((directory / SPEC_FILE).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise AssignmentError(f"{directory / SPEC_FILE}: {error}") from None
+    return AssignmentPaths(directory, directory / str(spec.get("reference", "")),
+                           directory / str(spec.get("provided", "provided")))
+
+
 def load_assignment(name: str | None = None, *, timeout: float | None = None) -> Assignment:
     directory = find_assignment(name)
     spec_path = directory / SPEC_FILE
@@ -161,16 +186,20 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
     )
     entries = _required(spec, "functions", list, where)
     graded_names = [entry.get("name") for entry in entries if isinstance(entry, dict)]
-    functions = tuple(_graded_function(entry, defaults, reference, builders, graded_names,
-                                       f"{where} functions[{i}]")
-                      for i, entry in enumerate(entries))
-    names = [function.name for function in functions]
-    if len(set(names)) != len(names):
-        raise AssignmentError(f"{where} a function is listed twice")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(__version__.encode())
     for path in (spec_path, reference_path, cases_path, mistakes_path):
         if path.is_file():
             digest.update(path.read_bytes())
+    fingerprint = digest.hexdigest()[:16]
+    functions = _cached_cases(directory.name, fingerprint)
+    if functions is None:
+        functions = tuple(_graded_function(entry, defaults, reference, builders, graded_names,
+                                           f"{where} functions[{i}]")
+                          for i, entry in enumerate(entries))
+        _cache_cases(directory.name, fingerprint, functions)
+    names = [function.name for function in functions]
+    if len(set(names)) != len(names):
+        raise AssignmentError(f"{where} a function is listed twice")
     return Assignment(
         name=str(spec.get("name", directory.name)),
         title=str(spec.get("title", directory.name)),
@@ -182,11 +211,39 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         limits=limits,
         reference=reference,
         mistakes=mistakes,
-        fingerprint=digest.hexdigest()[:16],
+        fingerprint=fingerprint,
         signatures={f.name: parameter_names(getattr(reference, f.name)) for f in functions},
         payloads={f.name: codec.encode_trusted([list(f.inputs_messages), f.replay, _kept_outputs(f)])
                   for f in functions},
     )
+
+
+def _cache_file(name: str, fingerprint: str) -> Path:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "notebook-grader" / f"{name}-{fingerprint}.pickle"
+
+
+def _cached_cases(name: str, fingerprint: str) -> tuple[GradedFunction, ...] | None:
+    """The cases built by an earlier run from the same spec, cases, reference and grader (the
+    fingerprint covers all four): building them runs the reference on every case, ~0.1 s."""
+    try:
+        with open(_cache_file(name, fingerprint), "rb") as handle:
+            functions = pickle.load(handle)
+    except Exception:  # no cache, or one this version cannot read: build afresh
+        return None
+    return functions if isinstance(functions, tuple) else None
+
+
+def _cache_cases(name: str, fingerprint: str, functions: tuple[GradedFunction, ...]) -> None:
+    path = _cache_file(name, fingerprint)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as handle:
+            pickle.dump(functions, handle, protocol=5)
+        temporary.replace(path)
+    except OSError:  # a read-only home: no cache, only slower
+        pass
 
 
 def _graded_function(entry: dict, defaults: dict, reference, builders, graded_names: list[str],

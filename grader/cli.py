@@ -9,13 +9,12 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from grader import __version__
-from grader.assignment import AssignmentError, bundled_assignments, load_assignment
+from grader.assignment import AssignmentError, assignment_paths, bundled_assignments, load_assignment
+from grader.formats import format_help  # light; the other report modules load nbconvert
 from grader.gradebook import FILE_NAME as GRADEBOOK
 from grader.gradebook import Gradebook, Key, content_hash
 from grader.grading import grade_notebook
-from grader.pages import PagePool
 from grader.progress import Progress
-from grader.reports import format_help, parse_formats, write_batch_reports, write_gradescope_json, write_submission_page
 from grader.sandbox import find_sandbox, secrets_of
 from grader.results import SubmissionResult
 from grader.ci import add_ci_parser
@@ -113,6 +112,8 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 def _grade(arguments) -> int:
     if arguments.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    from grader.pages import PagePool
+    from grader.reports import parse_formats, write_batch_reports
     try:
         formats = parse_formats(arguments.formats)
     except ValueError as error:
@@ -203,23 +204,28 @@ def _check(arguments) -> int:
     path: Path = arguments.notebook
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
-    unknown = [name for name in arguments.function if name not in assignment.graded_names]
-    if unknown:
-        raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
-                         f"(graded: {', '.join(assignment.graded_names)})")
-    # a student sees the public cases (hidden ones only where the spec allows); an autograder
-    # writing Gradescope's file grades them all
-    view = student_view(assignment)
-    graded = assignment if arguments.gradescope else view.assignment
-    sandbox = _sandbox(assignment, [], [path], required=False, quiet=False)
+    timeout = _timeout(arguments)
+    # the fork server (Python and numpy starting in the sandbox) boots while the assignment loads
+    sandbox = _sandbox(assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)
     with Zygote(sandbox) as zygote:
+        assignment = load_assignment(arguments.assignment, timeout=timeout)
+        unknown = [name for name in arguments.function if name not in assignment.graded_names]
+        if unknown:
+            raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
+                             f"(graded: {', '.join(assignment.graded_names)})")
+        # a student sees the public cases (hidden ones only where the spec allows); an
+        # autograder writing Gradescope's file grades them all
+        view = student_view(assignment)
+        graded = assignment if arguments.gradescope else view.assignment
         result = grade_notebook(zygote, graded, path, path.stem, tuple(arguments.function))
     scope = None if arguments.gradescope else view.scope_for(arguments.function or None)
-    print(format_result(result, colour=use_colour(sys.stdout), scope=scope))
+    print(format_result(result, colour=use_colour(sys.stdout), scope=scope), flush=True)
+    if not arguments.no_html or arguments.gradescope:
+        from grader.reports import write_gradescope_json, write_submission_page
     if not arguments.no_html:
         html_path = arguments.html or path.with_name(path.stem + ".report.html")
-        write_submission_page(html_path.parent, graded, result, filename=html_path.name)
+        # no appendix: the student has the notebook open; a batch page carries it
+        write_submission_page(html_path.parent, graded, result, filename=html_path.name, appendix=False)
         print(f"report: {html_path}")
     if arguments.gradescope:
         write_gradescope_json(arguments.gradescope, assignment, result)

@@ -109,9 +109,22 @@ def highlight(source: str, first_line: int | None = 1, marked: tuple[int, ...] =
     """Python source as highlighted HTML, numbered from ``first_line`` (the notebook cell's own
     line numbers), with the lines in ``marked`` (cell line numbers) picked out."""
     first = first_line or 1
-    formatter = HtmlFormatter(style="default", linenos="inline", linenostart=first,
-                              hl_lines=[line - first + 1 for line in marked], wrapcode=True)
-    return Markup(pygments_highlight(source, PythonLexer(), formatter))
+    formatter = _code_formatter()
+    # building a formatter computes its whole style (~10 ms): one is kept, and only its line
+    # numbering and marked lines change from call to call
+    formatter.linenostart = first
+    formatter.hl_lines = {line - first + 1 for line in marked}
+    return Markup(pygments_highlight(source, _python_lexer(), formatter))
+
+
+@lru_cache(maxsize=1)
+def _code_formatter() -> HtmlFormatter:
+    return HtmlFormatter(style="default", linenos="inline", wrapcode=True)
+
+
+@lru_cache(maxsize=1)
+def _python_lexer() -> PythonLexer:
+    return PythonLexer()
 
 
 # --------------------------------------------------------------------------- the student page

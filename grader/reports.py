@@ -22,7 +22,8 @@ __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_
 
 
 def write_submission_page(out_dir: Path, assignment: Assignment, result: SubmissionResult, *,
-                          filename: str | None = None, overview: bool = False) -> Path:
+                          filename: str | None = None, overview: bool = False,
+                          appendix: bool = True) -> Path:
     """Write the student page and return its path.
 
     ``out_dir / page_name(result.id)`` by default (``alice/RNN.html`` for id ``alice/RNN``);
@@ -35,7 +36,7 @@ def write_submission_page(out_dir: Path, assignment: Assignment, result: Submiss
     overview_href = None
     if overview:
         overview_href = Path(os.path.relpath(out_dir / "index.html", path.parent)).as_posix()
-    _write(path, render_submission(assignment, result, overview_href=overview_href))
+    _write(path, render_submission(assignment, result, overview_href=overview_href, appendix=appendix))
     return path
 
 

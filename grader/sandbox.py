@@ -74,8 +74,9 @@ def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None,
 
 
 def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tuple[list[Path], list[Path]]:
-    """What to hide from student code, and what to show again beneath it."""
-    reference = Path(assignment.reference.__file__).resolve().parent
+    """What to hide from student code, and what to show again beneath it (``assignment``: an
+    Assignment, or the AssignmentPaths read before it loads)."""
+    reference = Path(assignment.reference_path).resolve().parent
     hidden = [assignment.directory, assignment.directory.parent, reference, *outputs]
     hidden += [path if path.is_dir() else path.parent for path in submissions]
     return hidden, [assignment.provided]
