@@ -36,7 +36,8 @@ What it does, in one run on one set of notebooks:
    start-up of ``python -c "import numpy, nbformat"``.
 
 It ends with a summary block of every figure and the machine, and exits 1 when the grader run
-failed or lost a notebook (2 for a benchmark set-up error).
+failed, lost a notebook or graded wrongly (a correct notebook short of full marks, a hanging or
+crashing function not reported as such), and 2 when the benchmark itself cannot run.
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ import copy
 import csv
 import io
 import json
+import marshal
 import os
 import platform
 import random
@@ -71,6 +73,7 @@ if str(REPO) not in sys.path:
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 
+from grader import runner  # noqa: E402
 from grader.assignment import load_assignment  # noqa: E402
 from grader.child import load_program  # noqa: E402
 from grader.compare import compare_return  # noqa: E402
@@ -344,10 +347,10 @@ def inject(notebook, function: str, statement: str) -> None:
 # ------------------------------------------------------------------------ 2. the grader
 
 def run_grader(label: str, folder: Path, out: Path, students: list[Student], jobs: int,
-               timeout: float) -> GraderRun:
+               timeout: float, pages: bool = True) -> GraderRun:
     base, environment = grader_command()
     command = base + ["grade", str(folder), "--out", str(out), "--jobs", str(jobs), "--quiet",
-                      "--timeout", f"{timeout:g}"]
+                      "--timeout", f"{timeout:g}"] + ([] if pages else ["--no-pages"])
     time_file = out.parent / f"{out.name}.time.txt"
     use_time = Path("/usr/bin/time").is_file() and os.access("/usr/bin/time", os.X_OK)
     sampler = TreeSampler()
@@ -384,11 +387,9 @@ def run_grader(label: str, folder: Path, out: Path, students: list[Student], job
 
 
 def exit_tail(out: Path, ended: float) -> float | None:
-    """Seconds between the last per-submission file the grader wrote (its page, its gradebook
-    row) and the end of the process: the shutdown after the last notebook (the batch files
-    results.json, grades.csv and index.html are written in it)."""
-    final = {"results.json", "grades.csv", "index.html"}
-    times = [entry.stat().st_mtime for entry in out.rglob("*") if entry.is_file() and entry.name not in final]
+    """Seconds between the last submission page the grader wrote and the end of the process:
+    the shutdown after the last notebook (which writes results.json, grades.csv, index.html)."""
+    times = [page.stat().st_mtime for page in out.rglob("*.html") if page.parent != out]
     return ended - max(times) if times else None
 
 
@@ -486,10 +487,19 @@ def run_floor(students: list[Student], paths: dict[int, Path], timeout: float) -
     return FloorRun(len(students), wall, latencies, scores, assignment_seconds)
 
 
+def program_of(submission) -> list:
+    """The extracted program in the form ``grader.child.load_program`` takes: compiled by the
+    engine's own ``runner.compile_program`` where it has one, else (cell, source, statements)."""
+    compile_program = getattr(runner, "compile_program", None)
+    if compile_program is not None:
+        return marshal.loads(compile_program(submission))
+    return [[cell.cell, cell.source, list(cell.statements)] for cell in submission.program]
+
+
 def floor_grade(assignment, path: Path) -> float:
     """One notebook's score, graded the way the grader does but all in this process."""
     submission = extract(load_notebook(path), assignment.ignored_modules)
-    namespace, _ = load_program([[c.cell, c.source, list(c.statements)] for c in submission.program])
+    namespace, _ = load_program(program_of(submission))
     students = {f.name: namespace.get(f.name) for f in assignment.functions if submission.defines(f.name)}
     score = 0.0
     for function in assignment.functions:
@@ -586,8 +596,11 @@ def run_nbgrader(workdir: Path, venv: Path, students: list[Student], paths: dict
     autograded = sum((course / "autograded" / s.name / ASSIGNMENT_ID / NOTEBOOK_NAME).is_file() for s in students)
     run = NbgraderRun(len(students), wall, code, autograded, sum(bool(s.hostile) for s in students),
                       {}, version)
-    if code != 0:
-        run.problems.append(f"nbgrader autograde exited {code}: {tail(stderr, 6)}")
+    if code != 0 or autograded < len(students):
+        reasons = sorted(set(re.findall(r"\w+Error: [^\n]{0,60}", stderr)))
+        run.problems.append(f"nbgrader autograde exited {code}; {len(students) - autograded} notebook(s) "
+                            f"not autograded (nbgrader removes them: no score){'; ' if reasons else ''}"
+                            f"{', '.join(reasons[:3])}")
     export_code, _, stdout, stderr = nbgrader("export", timeout=300)
     if export_code == 0 and (course / "grades.csv").is_file():
         with open(course / "grades.csv", newline="") as handle:
@@ -642,7 +655,7 @@ def exec_correct(submission, assignment) -> dict:
     provided = str(assignment.provided)
     if provided not in sys.path:
         sys.path.insert(0, provided)
-    namespace, problems = load_program([[c.cell, c.source, list(c.statements)] for c in submission.program])
+    namespace, problems = load_program(program_of(submission))
     if problems:
         raise BenchError(f"the correct sample does not load: {problems[0]}")
     return namespace
@@ -722,22 +735,25 @@ class CheckRun:
     check: list[float]
     imports: list[float]
     exit_code: int
+    output: str = ""  # the end of what a check that did not pass printed
 
 
 def time_check(path: Path, runs: int) -> CheckRun:
     """Wall of ``grader check`` and of ``python -c "import numpy, nbformat"``, ``runs`` times each."""
     base, environment = grader_command()
-    check_times, import_times, code = [], [], 0
+    check_times, import_times, code, output = [], [], 0, ""
     for _ in range(runs):
         code, wall, stdout, stderr = run_command(base + ["check", str(path)], timeout=120, env=environment)
         if code not in (0, 1):
             raise BenchError(f"grader check failed (exit {code}):\n{tail(stderr or stdout)}")
+        if code != 0:
+            output = tail(stdout + stderr, 3)
         check_times.append(wall)
         result, wall, _, stderr = run_command([sys.executable, "-c", "import numpy, nbformat"], timeout=60)
         if result != 0:
             raise BenchError(f"python -c 'import numpy, nbformat' failed:\n{tail(stderr)}")
         import_times.append(wall)
-    return CheckRun(check_times, import_times, code)
+    return CheckRun(check_times, import_times, code, output)
 
 
 # ------------------------------------------------------------------------ the summary
@@ -753,6 +769,25 @@ def machine() -> str:
             f"numpy {np.__version__}, {platform.system()} {platform.release()}")
 
 
+def load_text() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def checkout() -> str:
+    """The commit graded with, and whether grader/ had uncommitted changes (read-only git calls)."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "grader", "assignments",
+                                "reference"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        head, dirty = "", ""
+    if not head:
+        return f"{REPO} (not a git checkout)"
+    return head + (" + uncommitted changes in the engine" if dirty else "")
+
+
 def memory_text(run: GraderRun) -> str:
     parts = []
     if run.peak_rss_kib:
@@ -764,7 +799,18 @@ def memory_text(run: GraderRun) -> str:
 
 
 def tail_text(run: GraderRun) -> str:
-    return "?" if run.exit_tail is None else f"{run.exit_tail:.2f} s"
+    if run.exit_tail is None:
+        return "?"
+    busy = run.wall - run.exit_tail
+    rate = f"; {run.notebooks / busy:.1f} notebooks/s up to the last result" if busy > 0 else ""
+    return f"{run.exit_tail:.2f} s from the last result to the end of the process{rate}"
+
+
+def latency_text(seconds: list[float], decimals: int = 0) -> str:
+    if not seconds:
+        return "latency n/a (no results)"
+    return (f"latency median {statistics.median(seconds) * 1000:.{decimals}f} ms, "
+            f"p95 {percentile(seconds, 0.95) * 1000:.{decimals}f} ms")
 
 
 def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, floor: FloorRun,
@@ -776,24 +822,23 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
         "=" * 78,
         "SUMMARY",
         f"machine           {machine()}",
-        f"command           python benchmarks/bench.py " + " ".join(sys.argv[1:]),
+        f"checkout          {arguments.checkout}; grader command: {' '.join(grader_command()[0])}",
+        f"load average      {arguments.load_before} before the run, {load_text()} at the end (this run included)",
+        "command           python benchmarks/bench.py " + " ".join(sys.argv[1:]),
         f"notebooks         {len(students)}: {len(students) - hangs - crashes} ordinary, {hangs} hang, "
         f"{crashes} crash (seed {arguments.seed})",
         f"grader            --jobs {arguments.jobs} --timeout {arguments.timeout:g} s per call "
         f"(a hang costs that much once)",
         "",
-        f"grader, all {full.notebooks}     {full.wall:7.2f} s wall  {full.rate:7.1f} notebooks/s  "
-        f"latency median {statistics.median(full.latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(full.latencies, 0.95) * 1000:.0f} ms",
+        f"grader, all {full.notebooks}, with student pages  {full.wall:7.2f} s wall  {full.rate:7.1f} notebooks/s  "
+        f"{latency_text(full.latencies)}",
         f"  peak memory     {memory_text(full)}",
-        f"  after the last result the process took {tail_text(full)} more to end",
-        f"grader, {benign_run.notebooks} ordinary {benign_run.wall:7.2f} s wall  {benign_run.rate:7.1f} notebooks/s  "
-        f"latency median {statistics.median(benign_run.latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(benign_run.latencies, 0.95) * 1000:.0f} ms",
-        f"  after the last result the process took {tail_text(benign_run)} more to end",
+        f"  shutdown        {tail_text(full)}",
+        f"grader, {benign_run.notebooks} ordinary, no pages {benign_run.wall:7.2f} s wall  {benign_run.rate:7.1f} notebooks/s  "
+        f"{latency_text(benign_run.latencies)}",
+        f"  shutdown        {tail_text(benign_run)}",
         f"floor, {floor.notebooks} ordinary  {floor.wall:7.2f} s wall  {floor.rate:7.1f} notebooks/s  "
-        f"latency median {statistics.median(floor.latencies) * 1000:.1f} ms, "
-        f"p95 {percentile(floor.latencies, 0.95) * 1000:.1f} ms  (one process, one core, no isolation; "
+        f"{latency_text(floor.latencies, 1)}  (one process, one core, no isolation; "
         f"hang/crash notebooks left out; assignment load {floor.assignment_seconds:.2f} s not counted)",
         f"  floor scores equal to the grader's on {agree[0]}/{agree[1]} notebooks",
         f"ratio grader/floor               {benign_run.rate / floor.rate:.3f}  "
@@ -819,8 +864,16 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
     lines.append("scores by kind    " + ", ".join(
         f"{kind} {sorted(set(values))[0]:g}" + ("" if len(set(values)) == 1 else f"..{max(values):g}")
         + f" x{len(values)}" for kind, values in sorted(scores.items())))
-    problems = full.problems + benign_run.problems + (nbgrader.problems if nbgrader else [])
+    if nbgrader is not None:
+        lines.append("nbgrader notes    " + ("none" if not nbgrader.problems else "; ".join(nbgrader.problems)))
+    problems = full.problems + benign_run.problems
+    if check is not None and check.output:
+        problems.append(f"grader check of a correct notebook exited 1: {check.output}")
     lines.append("problems          " + ("none" if not problems else "; ".join(problems)))
+    if arguments.load_before_value > 0.5:
+        lines.append(f"warning           the machine was busy before the run (1-min load average "
+                     f"{arguments.load_before_value:.2f} on {os.cpu_count()} CPUs): other processes shared "
+                     f"the cores, so the figures are slower and noisier than on an idle machine")
     lines.append("=" * 78)
     return lines
 
@@ -831,8 +884,8 @@ def parse_arguments(argv: list[str] | None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", type=int, default=200, metavar="N", help="notebooks to make (default 200)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="J",
-                        help="grader grade --jobs (default: all cores, %(default)s here)")
+    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1), metavar="J",
+                        help="grader grade --jobs (default: the grader's own, twice the cores, %(default)s here)")
     parser.add_argument("--timeout", type=float, default=1.0, metavar="T",
                         help="grader grade --timeout, seconds per call (default 1.0)")
     parser.add_argument("--nbgrader-notebooks", type=int, default=20, metavar="K",
@@ -869,6 +922,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def benchmark(arguments, workdir: Path) -> int:
+    arguments.load_before, arguments.checkout = load_text(), checkout()
+    arguments.load_before_value = os.getloadavg()[0]
     say(f"[bench] working in {workdir}; grader: {' '.join(grader_command()[0])}")
     students = plan_students(arguments.notebooks, arguments.seed)
     everyone, ordinary = workdir / "notebooks", workdir / "ordinary"
@@ -880,11 +935,16 @@ def benchmark(arguments, workdir: Path) -> int:
     say(f"[bench] made {len(students)} notebooks ({len(benign)} ordinary) in {everyone}")
     warm_up(workdir, paths[benign[0].number], workdir / "warm-up")
 
+    # with the student pages, as an instructor runs it; then, like for like with the floor and
+    # with nbgrader's autograde (neither draws feedback pages), without them
     full = run_grader("all notebooks", everyone, workdir / "out-all", students, arguments.jobs, arguments.timeout)
-    benign_run = run_grader("ordinary notebooks", ordinary, workdir / "out-ordinary", benign,
-                            arguments.jobs, arguments.timeout)
+    benign_run = run_grader("ordinary notebooks, no pages", ordinary, workdir / "out-ordinary", benign,
+                            arguments.jobs, arguments.timeout, pages=False)
     say(f"[floor] grading {len(benign)} ordinary notebooks in this process")
-    floor = run_floor(benign, paths, arguments.timeout)
+    try:
+        floor = run_floor(benign, paths, arguments.timeout)
+    except Exception as error:  # the engine's modules changed under the floor
+        raise BenchError(f"the floor cannot use the engine's modules: {type(error).__name__}: {error}") from error
     graded = {e["id"]: float(e["score"]) for e in benign_run.results.get("submissions", [])}
     agree = (sum(abs(graded.get(i, -1) - s) < 1e-6 for i, s in floor.scores.items()), len(floor.scores))
     say(f"[check] grader check, {arguments.check_runs} runs")
@@ -905,7 +965,7 @@ def benchmark(arguments, workdir: Path) -> int:
         write_json(arguments.json, arguments, students, full, benign_run, floor, check, nbgrader, lines)
     failed = full.exit_code != 0 or benign_run.exit_code != 0 or any(
         marker in problem for problem in full.problems + benign_run.problems
-        for marker in ("no result", "not graded", "cannot read", "did not score"))
+        for marker in ("no result", "not graded", "cannot read", "did not score", "expected"))
     return 1 if failed else 0
 
 
@@ -924,7 +984,7 @@ def compare_nbgrader(run: NbgraderRun, chosen: list[Student], full: GraderRun) -
 def write_json(path: Path, arguments, students, full, benign_run, floor, check, nbgrader, lines) -> None:
     def grader_figures(run: GraderRun) -> dict:
         return {"notebooks": run.notebooks, "wall_s": run.wall, "notebooks_per_s": run.rate,
-                "latency_median_s": statistics.median(run.latencies),
+                "latency_median_s": statistics.median(run.latencies) if run.latencies else None,
                 "latency_p95_s": percentile(run.latencies, 0.95), "peak_rss_kib": run.peak_rss_kib,
                 "peak_rss_source": run.peak_rss_source, "tree_pss_kib": run.tree_pss_kib,
                 "tree_rss_kib": run.tree_rss_kib, "exit_tail_s": run.exit_tail, "exit_code": run.exit_code,
