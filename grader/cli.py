@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.assignment import AssignmentError, assignment_paths, bundled_assignments, load_assignment
+from grader.bundle import choose_bundle, load_bundle
 from grader.formats import format_help  # light; the other report modules load nbconvert
 from grader.gradebook import FILE_NAME as GRADEBOOK
 from grader.gradebook import Gradebook, Key, content_hash
@@ -92,7 +93,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--gradescope", type=Path, metavar="FILE",
                        help="also write the result in Gradescope's results.json format to FILE "
                             "(inside a Gradescope autograder: /autograder/results/results.json)")
+    check.add_argument("--bundle", type=Path, metavar="FILE",
+                       help="check with this student bundle (the .bundle.json file your instructor "
+                            "handed out): the public cases, graded without the reference. Without this "
+                            "option, a bundle next to the notebook is used (unless --assignment is given)")
     check.set_defaults(run=_check)
+
+    release = commands.add_parser(
+        "release", help="write the student notebook and the student bundle of an assignment",
+        description="Write what students receive into --out: the student notebook (the assignment's "
+                    "solution notebook with every ### START CODE HERE ### region emptied, its hints "
+                    "kept), the student bundle (the public cases with their expected values, the "
+                    "tolerances, points and hints' data, checksummed; no reference code and no hidden "
+                    "case) and the modules the notebook imports. Writes nothing, and exits 2, when the "
+                    "notebook would still hold a line of the reference solution.")
+    release.add_argument("release_assignment", metavar="ASSIGNMENT",
+                         help="a bundled assignment's name or an assignment folder")
+    release.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="the folder to write into (created if needed)")
+    release.set_defaults(run=_release)
 
     add_ci_parser(commands)
 
@@ -205,17 +224,20 @@ def _check(arguments) -> int:
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     timeout = _timeout(arguments)
+    # a student's machine: the bundle's public cases, graded without the reference
+    bundle = choose_bundle(path, arguments.bundle, arguments.assignment)
+    bundled = load_bundle(bundle, timeout=timeout) if bundle is not None else None
     # the fork server (Python and numpy starting in the sandbox) boots while the assignment loads
-    sandbox = _sandbox(assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)
+    sandbox = _sandbox(bundled or assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)
     with Zygote(sandbox) as zygote:
-        assignment = load_assignment(arguments.assignment, timeout=timeout)
+        assignment = bundled or load_assignment(arguments.assignment, timeout=timeout)
         unknown = [name for name in arguments.function if name not in assignment.graded_names]
         if unknown:
             raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
                              f"(graded: {', '.join(assignment.graded_names)})")
         # a student sees the public cases (hidden ones only where the spec allows); an
         # autograder writing Gradescope's file grades them all
-        view = student_view(assignment)
+        view = bundled or student_view(assignment)
         graded = assignment if arguments.gradescope else view.assignment
         result = grade_notebook(zygote, graded, path, path.stem, tuple(arguments.function))
     scope = None if arguments.gradescope else view.scope_for(arguments.function or None)
@@ -230,6 +252,14 @@ def _check(arguments) -> int:
     if arguments.gradescope:
         write_gradescope_json(arguments.gradescope, assignment, result)
     return 0 if result.all_passed else 1
+
+
+def _release(arguments) -> int:
+    from grader.release import release
+    assignment = load_assignment(arguments.release_assignment)
+    for path in release(assignment, arguments.out):
+        print(f"wrote {path}")
+    return 0
 
 
 def _list(arguments) -> int:

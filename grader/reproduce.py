@@ -47,8 +47,9 @@ def reproduce(assignment: Assignment, function: GradedFunction, case: Case,
     (``outcome``, the error it raised when graded, becomes a comment on the call)."""
     setup: list[str] | None = None
     uses: tuple[str, ...] = ()
+    traces = getattr(assignment, "traces", None)  # a student bundle carries its public cases' traces
     try:
-        traced = _trace(assignment, function, case)
+        traced = traces.get((function.name, case.name)) if traces is not None else _trace(assignment, function, case)
     except Exception:  # an unusual builder: fall back below
         traced = None
     if traced is not None:

@@ -31,6 +31,9 @@ class Sandbox:
                      "--tmpfs", "/tmp", "--unshare-all", "--unshare-user", "--uid", "65534",
                      "--gid", "65534", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                      "--setenv", "HOME", "/tmp", "--chdir", "/tmp"]
+        for path in _needed():  # a Python or a checkout under /tmp: shown again, read-only
+            if path.is_relative_to("/tmp"):
+                arguments += ["--ro-bind", str(path), str(path)]
         for path in _outermost(self.hidden):
             arguments += ["--tmpfs", str(path)]
         for path in self.shown:
@@ -38,11 +41,16 @@ class Sandbox:
         return arguments + ["--", *command]
 
 
+def _needed() -> list[Path]:
+    """What the fork server needs to start: the Python installation and the grader package."""
+    return [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, Path(sys.executable).parent,
+                                         Path(__file__).parent.parent)]
+
+
 def _outermost(paths) -> list[Path]:
     """Each hidden folder once, skipping those inside another hidden one, and never one that
     holds the Python or the grader the sandbox itself runs."""
-    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.executable,
-                                           Path(__file__).parent)]
+    needed = _needed()
     resolved = sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}, key=lambda p: len(p.parts))
     kept: list[Path] = []
     for path in resolved:
