@@ -219,8 +219,8 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
 
 
 def _cache_file(name: str, fingerprint: str) -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "notebook-grader" / f"{name}-{fingerprint}.pickle"
+    from grader.sandbox import case_cache_folder  # the sandbox hides this folder from student code
+    return case_cache_folder() / f"{name}-{fingerprint}.pickle"
 
 
 def _cached_cases(name: str, fingerprint: str) -> tuple[GradedFunction, ...] | None:

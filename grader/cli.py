@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import itertools
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.assignment import AssignmentError, assignment_paths, bundled_assignments, load_assignment
+from grader.cluster import ClusterError  # imports no Dask: grade_on_dask does, when called
 from grader.bundle import choose_bundle, load_bundle
 from grader.formats import format_help  # light; the other report modules load nbconvert
 from grader.gradebook import FILE_NAME as GRADEBOOK
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (UsageError, AssignmentError) as error:
+    except (UsageError, AssignmentError, ClusterError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -77,6 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where bubblewrap is missing, with process limits alone "
                             "(student code could then read files the grader can)")
+    grade.add_argument("--executor", choices=("local", "dask"),
+                       help="where student code runs: local (default: processes on this machine) or "
+                            "dask (a Dask cluster's workers, each under its own sandbox; needs "
+                            "pip install 'notebook-grader[dask]')")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask; "
+                            "without it, --executor dask uses DASK_SCHEDULER_ADDRESS or starts a "
+                            "local cluster of one worker process with --jobs threads)")
+    grade.add_argument("--ship-notebooks", action="store_true",
+                       help="with dask: send each notebook's bytes to the workers instead of its "
+                            "path, for workers that do not see these files at the same path")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser(
@@ -137,6 +150,9 @@ def _grade(arguments) -> int:
         formats = parse_formats(arguments.formats)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    executor = arguments.executor or ("dask" if arguments.scheduler else "local")
+    if executor == "local" and (arguments.scheduler or arguments.ship_notebooks):
+        raise UsageError("--scheduler and --ship-notebooks are for --executor dask")
     notebooks = find_notebooks(arguments.paths)
     assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
     out: Path = arguments.out
@@ -152,19 +168,30 @@ def _grade(arguments) -> int:
                 todo.append((submission_id, path, key))
         progress = Progress(len(todo), enabled=not arguments.quiet and sys.stderr.isatty())
         if todo:
-            sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
-                               required=not arguments.no_sandbox, quiet=arguments.quiet)
-            pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
-            with Zygote(sandbox) as zygote:
-                for (submission_id, path, key), result in _grade_in_parallel(zygote, assignment, todo,
-                                                                              arguments.jobs):
-                    book.record(result, key)
+            with contextlib.ExitStack() as stack:
+                if executor == "dask":  # student code runs on the workers, each under its sandbox
+                    from grader.cluster import grade_on_dask
+                    graded = grade_on_dask(
+                        arguments.scheduler, assignment.directory, arguments.timeout, todo,
+                        ship_notebooks=arguments.ship_notebooks, require_sandbox=not arguments.no_sandbox,
+                        submission_roots=[Path(p) for p in arguments.paths], jobs=arguments.jobs,
+                        note=None if arguments.quiet else lambda line: print(f"note: {line}", file=sys.stderr))
+                else:
+                    sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
+                                       required=not arguments.no_sandbox, quiet=arguments.quiet)
+                    zygote = stack.enter_context(Zygote(sandbox))
+                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs)
+                pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
+                try:
+                    for (submission_id, path, key), result in graded:
+                        book.record(result, key)
+                        if pages:
+                            pages.submit(result)
+                        progress.advance(submission_id)
+                finally:  # a ClusterError after some results: their pages are still drawn
                     if pages:
-                        pages.submit(result)
-                    progress.advance(submission_id)
-            if pages:
-                for failure in pages.finish():
-                    print(f"grader: {failure}", file=sys.stderr)
+                        for failure in pages.finish():
+                            print(f"grader: {failure}", file=sys.stderr)
         ids = {submission_id for submission_id, _ in notebooks}
         write_batch_reports(out, assignment, lambda: book.results(ids), formats)
         invalid = book.count_invalid(ids)

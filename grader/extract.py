@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from dataclasses import dataclass
 
 from grader.notebook import Cell, Notebook
@@ -59,7 +60,17 @@ class Submission:
         return name in self.functions
 
 
+# CPython 3.11's AST constructors are not thread-safe (python/cpython#106905): side by side,
+# parses now and then fail with "AST constructor recursion depth mismatch"
+_PARSING = threading.Lock()
+
+
 def extract(notebook: Notebook, ignored_modules: frozenset[str] = frozenset()) -> Submission:
+    with _PARSING:
+        return _extract(notebook, ignored_modules)
+
+
+def _extract(notebook: Notebook, ignored_modules: frozenset[str]) -> Submission:
     program: list[ProgramCell] = []
     functions: dict[str, Definition] = {}
     warnings: list[str] = []

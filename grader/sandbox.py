@@ -81,10 +81,15 @@ def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None,
     return sandbox, ""
 
 
+def case_cache_folder() -> Path:
+    """Where built cases (hidden expected values among them) are cached between runs."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "notebook-grader"
+
+
 def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tuple[list[Path], list[Path]]:
     """What to hide from student code, and what to show again beneath it (``assignment``: an
     Assignment, or the AssignmentPaths read before it loads)."""
     reference = Path(assignment.reference_path).resolve().parent
-    hidden = [assignment.directory, assignment.directory.parent, reference, *outputs]
+    hidden = [assignment.directory, assignment.directory.parent, reference, *outputs, case_cache_folder()]
     hidden += [path if path.is_dir() else path.parent for path in submissions]
     return hidden, [assignment.provided]
