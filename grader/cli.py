@@ -128,6 +128,26 @@ def _parser() -> argparse.ArgumentParser:
 
     add_ci_parser(commands)
 
+    mutation = commands.add_parser(
+        "mutate", help="check that the assignment's cases catch bugs (mutation testing)",
+        description="Make small changes (mutants) to the reference's graded functions, grade each as a "
+                    "submission, and list the mutants no case catches, with the line and an input that "
+                    "tells each from the reference, and the equivalent ones with the reason. Exits 0 when "
+                    "every mutant that is not equivalent is caught, 1 otherwise.")
+    _common_options(mutation)
+    mutation.add_argument("--function", action="append", default=[], metavar="NAME",
+                          help="only this function (may be repeated)")
+    mutation.add_argument("--limit", type=int, metavar="N",
+                          help="at most N mutants per function, spread over the kinds of change (default: all)")
+    mutation.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                          help="mutants graded side by side (default: all cores, %(default)s here)")
+    mutation.add_argument("--in-process", action="store_true",
+                          help="run the mutants in this process, not the fork server (faster, same verdicts)")
+    mutation.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    mutation.add_argument("--verbose", action="store_true",
+                          help="also list the mutants without a hint, and every hint given")
+    mutation.set_defaults(run=_mutate)
+
     listing = commands.add_parser("list", help="list the bundled assignments and their functions")
     listing.set_defaults(run=_list)
     return parser
@@ -287,6 +307,14 @@ def _release(arguments) -> int:
     for path in release(assignment, arguments.out):
         print(f"wrote {path}")
     return 0
+
+
+def _mutate(arguments) -> int:
+    from grader import mutate
+    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    return mutate.command(assignment, functions=arguments.function, limit=arguments.limit,
+                          jobs=arguments.jobs, in_process=arguments.in_process,
+                          json_path=arguments.json, verbose=arguments.verbose)
 
 
 def _list(arguments) -> int:

@@ -101,7 +101,8 @@ def _case_result(assignment: Assignment, submission: Submission, function: Grade
     if outcome.status == "not run":
         return CaseResult(status="not run", message=outcome.error, **common)
     return CaseResult(status="error", message=outcome.error, traceback=outcome.traceback,
-                      hint=_explain_error(submission, outcome.error), **common)
+                      hint=_explain_error(submission, outcome.error)
+                      or hints.explain_error(assignment, function.name, outcome.error), **common)
 
 
 def _explain_error(submission: Submission, error: str) -> str:

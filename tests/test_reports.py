@@ -333,9 +333,9 @@ def test_the_overview_summarises_the_class(graded, reports, invalid_result):
 def test_failure_messages_group_across_students(graded):
     keepdims = {f.name: f for f in graded["keepdims/RNN"].functions}
     reason = failure_reason(keepdims["rnn_cell_backward"])
-    assert reason.startswith("dba has shape (5,), but should have shape (5, 1)")
+    assert reason.startswith("hint: dba has the right values but shape (5,) where (5, 1) is expected")
     lstm = failure_reason(keepdims["lstm_cell_backward"])
-    assert lstm.startswith("dbf, dbi, dbc and dbo have shape (5,)")
+    assert lstm.startswith("hint: dbf, dbi, dbc and dbo have the right values but shape (5,)")
     assert normalise_message("a has shape (5, 10, 4) in cell 9") == normalise_message("a has shape (7, 8, 13) in cell 9")
     assert normalise_message("parameters[\"W1\"]: wrong values") == 'parameters["W1"]: wrong values'
     seed = {f.name: f for f in graded["seed/RNN"].functions}
