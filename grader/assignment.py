@@ -70,6 +70,7 @@ class GradedFunction:
     # on these cases (call key -> encoded result): a correct student's calls are answered from
     # here without a round trip to the grader
     replay: dict = field(repr=False, default_factory=dict)
+    section: str = ""  # the heading of the assignment's text this function follows
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -293,7 +294,8 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
     return GradedFunction(
         name=name, points=float(_required(entry, "points", (int, float), where)), returns=returns,
         compare=compare, tolerance=tolerance, cases=tuple(cases),
-        inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay)
+        inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay,
+        section=str(entry.get("section", "")))
 
 
 def _kept_outputs(function: GradedFunction) -> list:

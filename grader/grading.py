@@ -33,7 +33,9 @@ def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submissio
     run = run_submission(zygote, assignment, submission,
                          [function for function in chosen if submission.defines(function.name)])
     warnings = list(submission.warnings) + [w for w in run.load_warnings if w not in submission.warnings]
-    results = [grade_function(assignment, submission, function, run.functions.get(function.name))
+    headings = _headings(notebook)
+    results = [grade_function(assignment, submission, function, run.functions.get(function.name),
+                              headings.get(_normal(function.section)))
                for function in chosen]
     score = round(sum(result.score for result in results), 4)
     return SubmissionResult(submission_id, str(path), "graded", None, score, assignment.max_score,
@@ -42,11 +44,12 @@ def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submissio
 
 
 def grade_function(assignment: Assignment, submission: Submission, function: GradedFunction,
-                   run: FunctionRun | None) -> FunctionResult:
+                   run: FunctionRun | None, section_cell: int | None = None) -> FunctionResult:
     definition = submission.functions.get(function.name)
     if definition is None or run is None:
         message = f"{function.name} is not defined in the notebook (no `def {function.name}` found)"
-        return FunctionResult(function.name, "missing", 0.0, function.points, message)
+        return FunctionResult(function.name, "missing", 0.0, function.points, message,
+                              section=function.section, section_cell=section_cell)
     cases = tuple(_case_result(assignment, submission, function, case, outcome)
                   for case, outcome in zip(function.cases, run.outcomes))
     status = worst([case.status for case in cases if case.status != "not run"])
@@ -58,7 +61,23 @@ def grade_function(assignment: Assignment, submission: Submission, function: Gra
         message = _chain_note(assignment, submission, function, run.chain)
     return FunctionResult(
         function.name, status, score, function.points, message,
-        cases, definition.cell, definition.line, definition.marked, definition.source, run.output)
+        cases, definition.cell, definition.line, definition.marked, definition.source, run.output,
+        function.section, section_cell)
+
+
+def _headings(notebook) -> dict[str, int]:
+    """Each markdown heading of the notebook, normalised, and the cell it is in."""
+    found: dict[str, int] = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    found.setdefault(_normal(line.lstrip("#")), cell.number)
+    return found
+
+
+def _normal(heading: str) -> str:
+    return " ".join(heading.replace("-", " ").split()).casefold()
 
 
 def _chain_note(assignment: Assignment, submission: Submission, function: GradedFunction,

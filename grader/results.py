@@ -60,13 +60,15 @@ class FunctionResult:
     marked: bool = False
     source: str = ""
     output: str = ""  # what it printed while graded (truncated)
+    section: str = ""  # the assignment's text it follows, to read again when it fails
+    section_cell: int | None = None  # the notebook cell holding that heading
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "score": self.score,
                 "max_score": self.max_score, "message": self.message,
                 "cases": [case.to_dict() for case in self.cases],
                 "cell": self.cell, "line": self.line, "marked": self.marked, "source": self.source,
-                "output": self.output}
+                "output": self.output, "section": self.section, "section_cell": self.section_cell}
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def _function_from_dict(data: dict) -> FunctionResult:
         name=data["name"], status=data["status"], score=data["score"], max_score=data["max_score"],
         message=data.get("message", ""), cases=tuple(_case_from_dict(c) for c in data.get("cases", [])),
         cell=data.get("cell"), line=data.get("line"), marked=data.get("marked", False),
-        source=data.get("source", ""), output=data.get("output", ""))
+        source=data.get("source", ""), output=data.get("output", ""),
+        section=data.get("section", ""), section_cell=data.get("section_cell"))
 
 
 def _case_from_dict(data: dict) -> CaseResult:

@@ -106,6 +106,10 @@ def format_result(result: SubmissionResult, colour: bool = False, width: int | N
             hint = wrapped(case.hint, _INDENT + "        ", _INDENT + "  hint: ")
             hint[0] = _INDENT + "  " + paint("hint:", "hint") + hint[0][len(_INDENT) + 7:]
             lines.extend(hint)
+            if function.section:
+                where = f" (cell {function.section_cell})" if function.section_cell else ""
+                lines.extend(wrapped(f"read again: \u201c{function.section}\u201d{where} in the assignment",
+                                     _INDENT + "        ", _INDENT + "  "))
         others = [other for other in function.cases
                   if other is not case and other.status not in ("passed", "not run")]
         if others:

@@ -68,3 +68,12 @@ def test_hard_coded_sizes_pass_the_public_case_and_fail_hidden_ones(graded):
     assert statuses["notebook"] == "passed"
     assert statuses["other sizes"] == "error"
     assert 0 < functions["rnn_cell_backward"].score < functions["rnn_cell_backward"].max_score
+
+
+def test_a_hint_points_back_to_the_assignments_text(graded):
+    functions, _ = graded("keepdims")
+    backward = functions["rnn_cell_backward"]
+    assert backward.section == "3.1 - Basic RNN Backward Pass"
+    assert backward.section_cell == 17  # the cell of that heading in this notebook
+    functions, _ = graded("seed")  # a notebook stripped of the course's text: named, no cell
+    assert functions["rnn_cell_backward"].section_cell is None
