@@ -37,7 +37,7 @@ STATUS_WORDS = {"passed": "passed", "failed": "failed", "error": "error", "missi
 # the pages draw their icons (fonts lack some glyphs, ⏱ among them): 16 x 16, in currentColor
 _SVG = '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">{}</svg>'
 _LINE = 'fill="none" stroke="currentColor" stroke-linecap="round" stroke-linejoin="round"'
-SVG_ICONS = {status: Markup(_SVG.format(body)) for status, body in {
+_ICON_BODIES = {
     "passed": f'<path d="M3 8.5l3.2 3.2L13 4.8" {_LINE} stroke-width="2.4"/>',
     "failed": f'<path d="M4.2 4.2l7.6 7.6M11.8 4.2l-7.6 7.6" {_LINE} stroke-width="2.4"/>',
     "error": f'<path d="M8 1.9l6.6 11.8H1.4z" {_LINE} stroke-width="1.6"/><path d="M8 6.2v3.6" {_LINE} '
@@ -49,7 +49,14 @@ SVG_ICONS = {status: Markup(_SVG.format(body)) for status, body in {
     "not run": f'<path d="M4 8h8" {_LINE} stroke-width="2.2"/>',
     "invalid": f'<path d="M3.5 1.5h6l3 3v10h-9z" {_LINE} stroke-width="1.4"/><path d="M6 7.5l4 4M10 7.5l-4 4" '
                f'{_LINE} stroke-width="1.8"/>',
-}.items()}
+}
+SVG_ICONS = {status: Markup(_SVG.format(body)) for status, body in _ICON_BODIES.items()}
+# the class overview draws an icon per student and function: each is defined once, then used
+ICON_SYMBOLS = Markup('<svg width="0" height="0" style="position:absolute" aria-hidden="true">' + "".join(
+    f'<symbol id="gi-{status.replace(" ", "")}" viewBox="0 0 16 16">{body}</symbol>'
+    for status, body in _ICON_BODIES.items()) + "</svg>")
+ICON_REFS = {status: Markup('<svg class="icon" width="16" height="16" aria-hidden="true" focusable="false">'
+                            f'<use href="#gi-{status.replace(" ", "")}"/></svg>') for status in _ICON_BODIES}
 _TEMPLATES = Path(__file__).parent / "templates"
 _RESERVED_PAGES = {"index"}  # a submission called index must not overwrite the overview
 _ARRAY_ROWS, _ARRAY_COLUMNS = 8, 10
@@ -78,7 +85,7 @@ def _environment() -> jinja2.Environment:
     css = (_TEMPLATES / "base.css").read_text(encoding="utf-8")
     code_css = HtmlFormatter(style="default").get_style_defs(".highlight")
     environment.filters["prose"] = prose
-    environment.globals.update(icons=SVG_ICONS, glyphs=ICONS, words=STATUS_WORDS, css=Markup(css + "\n" + code_css),
+    environment.globals.update(icons=SVG_ICONS, icon_refs=ICON_REFS, icon_symbols=ICON_SYMBOLS, glyphs=ICONS, words=STATUS_WORDS, css=Markup(css + "\n" + code_css),
                                points=_points)
     return environment
 
@@ -504,7 +511,10 @@ def _histogram(percents: list[float], bins: int = 10) -> dict:
                       for tick in ticks]}
 
 
-def render_index(assignment: Assignment, results: list[SubmissionResult], pages: dict[str, str] | None = None) -> str:
+def render_index(assignment: Assignment, results: list[SubmissionResult], pages: dict[str, str] | None = None,
+                 *, stream: bool = False):
+    """The class overview as a string, or with ``stream`` as the pieces of it in order (a class
+    of thousands makes a page of megabytes: better written as it is made)."""
     results = sorted(results, key=lambda result: result.id)
     pages = {result.id: quote(pages[result.id]) if pages and result.id in pages else page_href(result.id)
              for result in results}
@@ -546,7 +556,8 @@ def render_index(assignment: Assignment, results: list[SubmissionResult], pages:
         "median_percent": statistics.median(percents) if percents else 0.0,
     }
     generated = max((result.graded_at for result in results if result.graded_at), default="")
-    return _environment().get_template("index.html.j2").render(
+    template = _environment().get_template("index.html.j2")
+    return (template.generate if stream else template.render)(
         assignment=assignment, results=results, by_score=by_score, invalid=invalid, summary=summary,
         functions=functions, histogram=_histogram(percents), pages=pages,
         names=assignment.graded_names,

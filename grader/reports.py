@@ -71,7 +71,11 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     written.append(out_dir / "grades.csv")
     summaries = [summary_of(result) for result in each()]
     index = out_dir / "index.html"
-    _write(index, render_index(assignment, summaries, {result.id: page_name(result.id) for result in summaries}))
+    temporary = index.with_name(index.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.writelines(render_index(assignment, summaries, {result.id: page_name(result.id) for result in summaries},
+                                       stream=True))
+    temporary.replace(index)
     written.append(index)
     for name in dict.fromkeys(formats):
         if name == "gradescope":
