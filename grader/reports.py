@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -85,12 +86,45 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     return written
 
 
-def summary_of(result: SubmissionResult) -> SubmissionResult:
+@dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    """A function's result as the class overview needs it, small enough to hold thousands."""
+    name: str
+    status: str
+    score: float
+    max_score: float
+    message: str  # the one line that groups it with other students' (failure_reason)
+    cases: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionSummary:
+    id: str
+    path: str
+    status: str
+    error: str | None
+    score: float
+    max_score: float
+    graded_at: str
+    functions: tuple[FunctionSummary, ...]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def all_passed(self) -> bool:
+        return self.status == "graded" and all(f.status == "passed" for f in self.functions)
+
+
+def summary_of(result: SubmissionResult) -> SubmissionSummary:
     """What the class overview needs of a result: per function its status, score and the one
     line that groups it with other students' (cases, code and output dropped)."""
-    slim = tuple(replace(function, message=failure_reason(function), cases=(), source="", output="")
-                 for function in result.functions)
-    return replace(result, functions=slim, warnings=())
+    return SubmissionSummary(
+        result.id, result.path, result.status, result.error, result.score, result.max_score,
+        result.graded_at,
+        tuple(FunctionSummary(f.name, f.status, f.score, f.max_score, sys.intern(failure_reason(f)))
+              for f in result.functions))
 
 
 def parse_formats(values: list[str] | None) -> tuple[str, ...]:
