@@ -256,6 +256,8 @@ class Zygote:
                     self._spawned[message["id"]] = (message["pid"], fds[0])
                 elif message["op"] == "exited":
                     self._exits[message["pid"]] = message["code"]
+                    while len(self._exits) > 256:  # only a killed child's end is waited for, at once
+                        self._exits.pop(next(iter(self._exits)))
                 self._state.notify_all()
 
 
