@@ -94,6 +94,7 @@ class Assignment:
     signatures: dict = field(repr=False)  # parameter names of each graded function
     # what each function's process receives: its case inputs, replay table and kept outputs
     payloads: dict = field(repr=False)
+    check_runs_hidden: bool = False  # the spec lets a student's check run the hidden cases
 
     @property
     def reference_path(self) -> Path:
@@ -209,6 +210,7 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         provided=directory / spec.get("provided", "provided"),
         ignored_modules=frozenset(spec.get("ignored_imports", [])),
         reveal_hidden=bool(spec.get("reveal_hidden", False)),
+        check_runs_hidden=bool(spec.get("check_runs_hidden", False)),
         limits=limits,
         reference=reference,
         mistakes=mistakes,

@@ -13,11 +13,10 @@ never told "nothing to check" about a function that will be graded.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 
 from grader import codec
-from grader.assignment import SPEC_FILE, Assignment, GradedFunction, _kept_outputs
+from grader.assignment import Assignment, GradedFunction, _kept_outputs
 
 RUN_HIDDEN_KEY = "check_runs_hidden"
 
@@ -49,14 +48,8 @@ class StudentView:
 
 def students_run_hidden(assignment: Assignment) -> bool:
     """Whether the spec lets students run the hidden cases (``reveal_hidden`` or
-    ``check_runs_hidden``)."""
-    if assignment.reveal_hidden:
-        return True
-    try:
-        spec = tomllib.loads((assignment.directory / SPEC_FILE).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return bool(spec.get(RUN_HIDDEN_KEY, False))
+    ``check_runs_hidden``, read when the assignment loads)."""
+    return assignment.reveal_hidden or assignment.check_runs_hidden
 
 
 def student_view(assignment: Assignment, hidden: bool | None = None) -> StudentView:

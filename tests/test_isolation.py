@@ -9,7 +9,7 @@ from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, RNN_FORWARD
 
 
 def _rnn_forward_doing(body: str) -> str:
-    return f"def rnn_forward(x, a0, parameters):\n" + "\n".join("    " + line for line in body.splitlines())
+    return "def rnn_forward(x, a0, parameters):\n" + "\n".join("    " + line for line in body.splitlines())
 
 
 def test_each_function_status_from_one_notebook(grade, quick_assignment):

@@ -34,8 +34,8 @@ ATTACKS = {
     "kill_self": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "error"),
     "kill_parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + ZEROS, "error"),
     "memory_bomb": ("blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 1024 * 1024))", "error or timeout"),
-    "fork_bomb_survivor": (f"import subprocess, os\nsubprocess.Popen(['sleep', '3133.7'], start_new_session=True)\n"
-                           f"if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '3133.8'])\n" + ZEROS,
+    "fork_bomb_survivor": ("import subprocess, os\nsubprocess.Popen(['sleep', '3133.7'], start_new_session=True)\n"
+                           "if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '3133.8'])\n" + ZEROS,
                            "error"),
     "fork_bomb": ("import os\nwhile True:\n    os.fork()", "error"),
     "threads_left_running": ("import threading, time\nthreading.Thread(target=lambda: time.sleep(3133.9), daemon=False).start()\n"
