@@ -188,7 +188,7 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
     )
     entries = _required(spec, "functions", list, where)
     graded_names = [entry.get("name") for entry in entries if isinstance(entry, dict)]
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__} {codec.WIRE_FORMAT}".encode())
     for path in (spec_path, reference_path, cases_path, mistakes_path):
         if path.is_file():
             digest.update(path.read_bytes())

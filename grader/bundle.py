@@ -45,7 +45,7 @@ from grader.assignment import (Assignment, AssignmentError, Case, GradedFunction
                                _kept_outputs, _run_recording, bundled_assignments)
 
 FORMAT = "notebook-grader student bundle"
-VERSION = 1
+VERSION = 2  # 2: call keys hashed as the values stand (codec.WIRE_FORMAT 2)
 SUFFIX = ".bundle.json"
 MAX_BYTES = 64 * 2**20
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\.py$")
