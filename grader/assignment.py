@@ -95,6 +95,9 @@ class Assignment:
     # what each function's process receives: its case inputs, replay table and kept outputs
     payloads: dict = field(repr=False)
     check_runs_hidden: bool = False  # the spec lets a student's check run the hidden cases
+    # values worked out once per assignment and shared by all its submissions (hints: what each
+    # known mistake returns on each case); filled as they are first needed
+    memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def reference_path(self) -> Path:

@@ -181,18 +181,7 @@ def _diagnose(assignment, function, case, got, excluded) -> Diagnosis | None:
     if _same_return(function, expected, got):
         return None
     outputs = list(function.compare)
-    computed = []  # (mistake, what it returns), for the mistakes that change something here
-    for mistake in mistakes_for(assignment, function.name):
-        try:
-            mistaken = mistake.compute(assignment.reference, **copy.deepcopy(case.inputs))
-        except Exception:  # noqa: BLE001  (a detector that cannot run on these inputs says nothing)
-            continue
-        if not _has_outputs(function, mistaken):
-            continue
-        changed = [o for o in outputs if not _same_output(function, o, expected, mistaken)]
-        if changed:
-            computed.append((mistake, mistaken, changed))
-    computed = _simplest_first(computed, function, got)
+    computed = _simplest_first(_changing(assignment, function, case), function, got)
     for mistake, mistaken, changed in computed:  # the whole return, as one mistake makes it
         key = _mistake_key(mistake)
         if _same_return(function, mistaken, got, REPRODUCED) and not any((key, o) in excluded for o in changed):
@@ -220,6 +209,63 @@ def _diagnose(assignment, function, case, got, excluded) -> Diagnosis | None:
     pairs = tuple(dict.fromkeys((c.key, c.output) for c in claims))
     return Diagnosis(_words(claims), kinds, tuple(explained),
                      tuple(unexplained), pairs)
+
+
+_CANNOT_RUN = object()
+
+
+def _changing(assignment, function, case) -> list:
+    """(mistake, what it returns, the outputs it changes) for the known mistakes that change
+    something on this case; once per assignment, like ``_mistaken``."""
+    key = ("changing", id(case))
+    entry = assignment.memo.get(key)
+    if entry is None or entry[0] is not case:
+        computed = []
+        for mistake in mistakes_for(assignment, function.name):
+            mistaken = _mistaken(assignment, function, mistake, case)
+            if mistaken is _CANNOT_RUN or not _has_outputs(function, mistaken):
+                continue
+            changed = [o for o in function.compare if not _same_output(function, o, case.expected, mistaken)]
+            if changed:
+                computed.append((mistake, mistaken, changed))
+        entry = assignment.memo[key] = (case, computed)
+    return entry[1]
+
+
+def _mistaken(assignment, function, mistake, case):
+    """What ``mistake`` returns on ``case`` (its compared outputs only, read-only), or
+    _CANNOT_RUN. The cases are fixed, so this is worked out once per assignment, not once per
+    wrong submission: a class repeats the same mistakes."""
+    key = ("mistaken", id(mistake), id(case))
+    entry = assignment.memo.get(key)
+    if entry is None or entry[0] is not mistake or entry[1] is not case:
+        try:
+            value = _read_only(_compared(function, mistake.compute(assignment.reference,
+                                                                   **copy.deepcopy(case.inputs))))
+        except Exception:  # noqa: BLE001  (a detector that cannot run on these inputs says nothing)
+            value = _CANNOT_RUN
+        entry = assignment.memo[key] = (mistake, case, value)
+    return entry[2]
+
+
+def _compared(function, value):
+    """The outputs that are compared; the others (a forward pass's caches) become None."""
+    if not _has_outputs(function, value) or function.returns is None:
+        return value
+    return type(value)(item if name in function.compare else None
+                       for name, item in zip(function.returns, value))
+
+
+def _read_only(value):
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for item in value.values():
+            _read_only(item)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _read_only(item)
+    return value
 
 
 def _simplest_first(computed, function, got):
@@ -384,9 +430,12 @@ def _reproduces(assignment, function, key, output, case, value) -> bool:
 
 
 def _variant_reproduces(assignment, function, mistake, output, case, want, have, right) -> bool:
+    mistaken = _mistaken(assignment, function, mistake, case)
+    if mistaken is _CANNOT_RUN:  # cannot run here: says nothing against it
+        return right
     try:
-        theirs = _output(function, mistake.compute(assignment.reference, **copy.deepcopy(case.inputs)), output)
-    except Exception:  # noqa: BLE001  (cannot run here: says nothing against it)
+        theirs = _output(function, mistaken, output)
+    except Exception:  # noqa: BLE001  (another structure: says nothing against it)
         return right
     if right:
         return _same(output, want, theirs, function.tolerance)
