@@ -213,7 +213,8 @@ def _grade(arguments) -> int:
                         for failure in pages.finish():
                             print(f"grader: {failure}", file=sys.stderr)
         ids = {submission_id for submission_id, _ in notebooks}
-        write_batch_reports(out, assignment, lambda: book.results(ids), formats)
+        write_batch_reports(out, assignment, lambda: book.results(ids), formats,
+                            by_score=lambda: book.results(ids, by_score=True))
         invalid = book.count_invalid(ids)
     if not arguments.quiet:
         reused = len(notebooks) - len(todo)
@@ -328,18 +329,17 @@ def _list(arguments) -> int:
     return 0
 
 
-def find_notebooks(paths: list[str]) -> list[tuple[str, Path]]:
-    """(id, path) for every notebook named or found below a folder named, ids unique."""
-    found: list[tuple[str, Path]] = []
+def find_notebooks(paths: list[str]) -> list[tuple[str, str]]:
+    """(id, path) for every notebook named or found below a folder named, ids unique. Paths
+    stay strings: a class of ten thousand holds this list for the whole batch."""
+    found: list[tuple[str, str]] = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            for notebook in sorted(path.rglob("*.ipynb")):
-                if ".ipynb_checkpoints" in notebook.parts or not notebook.is_file():
-                    continue
-                found.append((notebook.relative_to(path).with_suffix("").as_posix(), notebook))
+            found.extend((relative[:-len(".ipynb")], os.path.join(path, *relative.split("/")))
+                         for relative in _notebooks_below(path))
         elif path.is_file():
-            found.append((path.stem, path))
+            found.append((path.stem, str(path)))
         else:
             raise UsageError(f"{name}: no such file or folder")
     if not found:
@@ -350,6 +350,19 @@ def find_notebooks(paths: list[str]) -> list[tuple[str, Path]]:
         seen[submission_id] = seen.get(submission_id, 0) + 1
         unique.append((submission_id if seen[submission_id] == 1 else f"{submission_id}-{seen[submission_id]}", path))
     return unique
+
+
+def _notebooks_below(folder: Path) -> list[str]:
+    """The notebooks below ``folder`` (checkpoint copies left out), as relative POSIX paths in
+    the order of their parts."""
+    found = []
+    for directory, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if name != ".ipynb_checkpoints"]
+        relative = os.path.relpath(directory, folder)
+        for name in files:
+            if name.endswith(".ipynb") and os.path.isfile(os.path.join(directory, name)):
+                found.append(name if relative == "." else f"{relative}/{name}".replace(os.sep, "/"))
+    return sorted(found, key=lambda relative: relative.split("/"))
 
 
 def _summary_line(result: SubmissionResult) -> str:

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per notebook of the batch is held
 class Key:
     """What a result was graded from; equal keys mean the result still holds."""
     content_hash: str
@@ -81,11 +81,21 @@ class Gradebook:
              result.status, result.score, result.graded_at,
              json.dumps(result.to_dict(), allow_nan=False)))
 
-    def results(self, ids: set[str] | None = None) -> Iterator[SubmissionResult]:
-        """The stored results in id order, one at a time (only ``ids``, when given)."""
-        cursor = self._connection.execute(
-            "SELECT id, result FROM results WHERE assignment = ? ORDER BY id", (self.assignment,))
-        for submission_id, text in cursor:
+    def results(self, ids: set[str] | None = None, *, by_score: bool = False) -> Iterator[SubmissionResult]:
+        """The stored results in id order, one at a time (only ``ids``, when given). With
+        ``by_score``: invalid ones first, then lowest score first, as the class overview lists
+        them (``html.score_order``; the results of one fingerprint share one maximum score)."""
+        if by_score:  # sort the ids alone, then read each result: sorting whole rows spills to disk
+            order = [row[0] for row in self._connection.execute(
+                "SELECT id FROM results WHERE assignment = ? ORDER BY status = 'graded', score, id",
+                (self.assignment,)) if ids is None or row[0] in ids]
+            rows = ((submission_id, self._connection.execute(
+                "SELECT result FROM results WHERE assignment = ? AND id = ?",
+                (self.assignment, submission_id)).fetchone()[0]) for submission_id in order)
+        else:
+            rows = self._connection.execute(
+                "SELECT id, result FROM results WHERE assignment = ? ORDER BY id", (self.assignment,))
+        for submission_id, text in rows:
             if ids is None or submission_id in ids:
                 yield SubmissionResult.from_dict(json.loads(text))
 

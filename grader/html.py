@@ -7,6 +7,8 @@ data built here, so what a page shows is decided in Python and tested there.
 """
 from __future__ import annotations
 
+from array import array
+
 import base64
 import hashlib
 import re
@@ -511,57 +513,122 @@ def _histogram(percents: list[float], bins: int = 10) -> dict:
                       for tick in ticks]}
 
 
-def render_index(assignment: Assignment, results: list[SubmissionResult], pages: dict[str, str] | None = None,
-                 *, stream: bool = False):
+def render_index(assignment: Assignment, results, pages: dict[str, str] | None = None,
+                 *, stream: bool = False, by_score=None):
     """The class overview as a string, or with ``stream`` as the pieces of it in order (a class
-    of thousands makes a page of megabytes: better written as it is made)."""
-    results = sorted(results, key=lambda result: result.id)
-    pages = {result.id: quote(pages[result.id]) if pages and result.id in pages else page_href(result.id)
-             for result in results}
-    graded = [result for result in results if result.status == "graded"]
-    invalid = [result for result in results if result.status != "graded"]
-    percents = [result.percent for result in graded]
-    scores = [result.score for result in graded]
-    functions = []
-    for spec in assignment.functions:
-        entries = [(result, function) for result in graded for function in result.functions
-                   if function.name == spec.name]
-        counts = Counter(function.status for _, function in entries)
-        reasons: dict[str, dict] = {}
-        for result, function in entries:
-            shown = failure_reason(function)
-            if shown:
-                group = reasons.setdefault(normalise_message(shown), {"text": shown, "students": []})
-                group["students"].append(result.id)
-        top = sorted(reasons.values(), key=lambda group: (-len(group["students"]), group["text"]))
-        graded_count = len(entries)
-        functions.append({
-            "name": spec.name, "points": spec.points, "graded": graded_count,
-            "counts": counts, "passed": counts.get("passed", 0),
-            "rate": 100.0 * counts.get("passed", 0) / graded_count if graded_count else 0.0,
-            "mean": statistics.fmean([function.score for _, function in entries]) if entries else 0.0,
-            "segments": [{"status": status, "count": counts[status],
-                          "width": 100.0 * counts[status] / graded_count}
-                         for status in ("passed", "failed", "error", "timeout", "missing")
-                         if counts.get(status)] if graded_count else [],
-            "reasons": top[:5], "more_reasons": max(0, len(top) - 5)})
-    by_score = sorted(results, key=lambda result: (result.status == "graded", result.percent, result.id))
-    summary = {
-        "count": len(results), "graded": len(graded), "invalid": len(invalid),
-        "mean": statistics.fmean(scores) if scores else 0.0,
-        "median": statistics.median(scores) if scores else 0.0,
-        "low": min(scores) if scores else 0.0, "high": max(scores) if scores else 0.0,
-        "all_passed": sum(result.all_passed for result in graded),
-        "mean_percent": statistics.fmean(percents) if percents else 0.0,
-        "median_percent": statistics.median(percents) if percents else 0.0,
-    }
-    generated = max((result.graded_at for result in results if result.graded_at), default="")
+    of thousands makes a page of megabytes: better written as it is made).
+
+    ``results`` are the submissions' results (or ``reports.SubmissionSummary``), or a function
+    that gives them afresh in id order, such as the gradebook's: the page is then made in passes
+    over them (the aggregates first, then each table row by row) and holds only the aggregates,
+    so its memory does not grow with the class. ``by_score`` gives them lowest score first
+    (invalid ones before all), afresh; without it they are sorted here.
+    """
+    if callable(results):
+        each = results
+    else:
+        held = sorted(results, key=lambda result: result.id)
+        each = lambda: iter(held)  # noqa: E731
+    if by_score is None:
+        by_score = lambda: iter(sorted(each(), key=score_order))  # noqa: E731
+    overview = _Overview(assignment)
+    for result in each():
+        overview.add(result)
+    hrefs = _Hrefs(pages)
     template = _environment().get_template("index.html.j2")
     return (template.generate if stream else template.render)(
-        assignment=assignment, results=results, by_score=by_score, invalid=invalid, summary=summary,
-        functions=functions, histogram=_histogram(percents), pages=pages,
-        names=assignment.graded_names,
-        functions_of={result.id: {function.name: function for function in result.functions} for result in results},
+        assignment=assignment, results=each(), by_score=by_score(), summary=overview.summary(),
+        invalid=(result for result in each() if result.status != "graded"),
+        functions=overview.functions(), histogram=_histogram(overview.percents), pages=hrefs,
+        names=assignment.graded_names, functions_of=_by_name,
         status_rank={s: i for i, s in enumerate(FUNCTION_STATUSES)},
-        generated=_when(generated), script=Markup(_SORT_SCRIPT),
+        generated=_when(overview.generated), script=Markup(_SORT_SCRIPT),
         csp=_content_security_policy(_SORT_SCRIPT))
+
+
+def score_order(result) -> tuple:
+    """The overview's order by score: invalid submissions first, then lowest percent first."""
+    return (result.status == "graded", result.percent, result.id)
+
+
+def _by_name(result) -> dict:
+    return {function.name: function for function in result.functions}
+
+
+class _Hrefs:
+    """Each submission's page link, worked out when a row asks for it (``pages`` overrides the
+    page name of some ids)."""
+
+    def __init__(self, pages: dict[str, str] | None):
+        self._pages = pages or {}
+
+    def __getitem__(self, submission_id: str) -> str:
+        name = self._pages.get(submission_id)
+        return quote(name) if name is not None else page_href(submission_id)
+
+
+class _Overview:
+    """The class overview's figures, gathered in one pass over the results: per submission only
+    its score, per function the counts and the most common failures (with a few students each)."""
+
+    SHOWN_STUDENTS = 6
+
+    def __init__(self, assignment: Assignment):
+        self.assignment = assignment
+        self.count = self.graded = self.all_passed = 0
+        self.scores, self.percents = array("d"), array("d")
+        self.generated = ""
+        self.counts = {spec.name: Counter() for spec in assignment.functions}
+        self.function_scores = {spec.name: array("d") for spec in assignment.functions}
+        self.reasons: dict[str, dict[str, dict]] = {spec.name: {} for spec in assignment.functions}
+
+    def add(self, result) -> None:
+        self.count += 1
+        self.generated = max(self.generated, result.graded_at or "")
+        if result.status != "graded":
+            return
+        self.graded += 1
+        self.scores.append(result.score)
+        self.percents.append(result.percent)
+        self.all_passed += result.all_passed
+        for function in result.functions:
+            if function.name not in self.counts:
+                continue
+            self.counts[function.name][function.status] += 1
+            self.function_scores[function.name].append(function.score)
+            shown = failure_reason(function)
+            if shown:
+                group = self.reasons[function.name].setdefault(
+                    normalise_message(shown), {"text": shown, "count": 0, "students": []})
+                group["count"] += 1
+                if len(group["students"]) < self.SHOWN_STUDENTS:
+                    group["students"].append(result.id)
+
+    def functions(self) -> list[dict]:
+        rows = []
+        for spec in self.assignment.functions:
+            counts, scores = self.counts[spec.name], self.function_scores[spec.name]
+            graded = sum(counts.values())
+            top = sorted(self.reasons[spec.name].values(), key=lambda group: (-group["count"], group["text"]))
+            rows.append({
+                "name": spec.name, "points": spec.points, "graded": graded,
+                "counts": counts, "passed": counts.get("passed", 0),
+                "rate": 100.0 * counts.get("passed", 0) / graded if graded else 0.0,
+                "mean": statistics.fmean(scores) if scores else 0.0,
+                "segments": [{"status": status, "count": counts[status], "width": 100.0 * counts[status] / graded}
+                             for status in ("passed", "failed", "error", "timeout", "missing")
+                             if counts.get(status)] if graded else [],
+                "reasons": top[:5], "more_reasons": max(0, len(top) - 5)})
+        return rows
+
+    def summary(self) -> dict:
+        scores, percents = self.scores, self.percents
+        return {
+            "count": self.count, "graded": self.graded, "invalid": self.count - self.graded,
+            "mean": statistics.fmean(scores) if scores else 0.0,
+            "median": statistics.median(scores) if scores else 0.0,
+            "low": min(scores) if scores else 0.0, "high": max(scores) if scores else 0.0,
+            "all_passed": self.all_passed,
+            "mean_percent": statistics.fmean(percents) if percents else 0.0,
+            "median_percent": statistics.median(percents) if percents else 0.0,
+        }

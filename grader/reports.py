@@ -43,15 +43,16 @@ def write_submission_page(out_dir: Path, assignment: Assignment, result: Submiss
 
 def write_batch_reports(out_dir: Path, assignment: Assignment,
                         results: Iterable[SubmissionResult] | Callable[[], Iterable[SubmissionResult]],
-                        formats: tuple[str, ...] | list[str] = (), *, pages: bool = False) -> list[Path]:
+                        formats: tuple[str, ...] | list[str] = (), *, pages: bool = False,
+                        by_score: Callable[[], Iterable[SubmissionResult]] | None = None) -> list[Path]:
     """Write the batch's reports and return their paths.
 
     Always ``results.json``, ``grades.csv`` and ``index.html``; then each of ``formats`` (names
     from ``FORMATS``). With ``pages``, also every student page (a caller that writes them as
     submissions finish, to show progress, leaves it off). ``results`` may be a function that
     gives them afresh, in id order (the gradebook's ``results``): each report then streams
-    through them, and only a slim summary of each is held at once, so memory does not grow
-    with the size of the class.
+    through them, one result at a time, so memory does not grow with the size of the class;
+    ``by_score`` then gives them in the overview's order by score (else they are sorted here).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -70,12 +71,13 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     written.append(out_dir / "results.json")
     write_grades_csv(out_dir / "grades.csv", assignment, each())
     written.append(out_dir / "grades.csv")
-    summaries = [summary_of(result) for result in each()]
+    summaries = lambda: (summary_of(result) for result in each())  # noqa: E731
     index = out_dir / "index.html"
     temporary = index.with_name(index.name + ".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(render_index(assignment, summaries, {result.id: page_name(result.id) for result in summaries},
-                                       stream=True))
+        handle.writelines(render_index(
+            assignment, summaries, stream=True,
+            by_score=(lambda: (summary_of(result) for result in by_score())) if by_score else None))
     temporary.replace(index)
     written.append(index)
     for name in dict.fromkeys(formats):

@@ -330,6 +330,34 @@ def test_the_overview_summarises_the_class(graded, reports, invalid_result):
     assert "Where the class struggles" in body
 
 
+def test_the_overview_streamed_from_the_gradebook_is_the_one_made_in_memory(assignment, graded, invalid_result,
+                                                                           reports, tmp_path):
+    # a class as the gradebook holds it: in random order, twice over (ids differ), with the
+    # invalid notebook; the overview is then made in passes over it, by id and by score in SQL
+    from grader.gradebook import Gradebook, Key
+    results = [*graded.values(), invalid_result]
+    copies = [dataclasses.replace(r, id=f"{r.id}-again") for r in results]
+    everyone = results + copies
+    rng = np.random.default_rng(1)
+    with Gradebook(tmp_path / "gradebook.sqlite", assignment.name) as book:
+        for index in rng.permutation(len(everyone)):
+            book.record(everyone[index], Key("hash", assignment.fingerprint))
+        book.record(dataclasses.replace(results[0], id="not-in-this-batch"), Key("hash", "other"))
+        ids = {r.id for r in everyone}
+        streamed = tmp_path / "streamed"
+        write_batch_reports(streamed, assignment, lambda: book.results(ids), by_score=lambda: book.results(ids, by_score=True))
+    held = tmp_path / "held"
+    write_batch_reports(held, assignment, everyone)
+    html = (streamed / "index.html").read_text(encoding="utf-8")
+    assert html == (held / "index.html").read_text(encoding="utf-8")
+    assert "not-in-this-batch" not in html
+    by_score = html[html.index('id="by-score"'):html.index('id="by-id"')]
+    order = re.findall(r'<tr data-id="([^"]+)" data-score="([-\d.]+)"', by_score)
+    assert order[0][0] in ("broken", "broken-again") and len(order) == len(everyone)
+    assert [float(score) for _, score in order] == sorted(float(score) for _, score in order)
+    assert (streamed / "results.json").read_text() == (held / "results.json").read_text()
+
+
 def test_failure_messages_group_across_students(graded):
     keepdims = {f.name: f for f in graded["keepdims/RNN"].functions}
     reason = failure_reason(keepdims["rnn_cell_backward"])
