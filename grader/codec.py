@@ -230,14 +230,31 @@ def call_key(name: str, parameter_names: list[str], args: list, kwargs: dict) ->
 
 
 def _feed(value, update, depth, counter) -> None:
-    """What ``encode`` keeps of ``value``, unambiguously, into ``update``; the same limits."""
+    """What ``encode`` keeps of ``value``, unambiguously, into ``update``; the same limits.
+    Arrays and dicts of them come first: they are nearly every argument."""
     counter[0] += 1
     if counter[0] > MAX_ITEMS:
         raise CodecError(f"more than {MAX_ITEMS} values")
     if depth > MAX_DEPTH:
         raise CodecError(f"nested more than {MAX_DEPTH} levels deep")
     kind = type(value)
-    if value is None:
+    if kind is np.ndarray or (kind is not dict and isinstance(value, np.ndarray)):
+        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
+        if array.dtype.kind not in _DTYPE_KINDS:
+            _feed(f"numpy array of dtype {array.dtype}", update, depth, counter)
+            update(b"U")
+        else:
+            _feed_array(array, update, b"a")
+    elif kind is dict:
+        if any(type(key) is not str for key in value):
+            _feed("dict with keys that are not strings", update, depth, counter)
+            update(b"U")
+            return
+        update(b"{%d" % len(value))
+        for key, item in value.items():
+            _feed(key, update, depth + 1, counter)
+            _feed(item, update, depth + 1, counter)
+    elif value is None:
         update(b"N")
     elif kind is bool:
         update(b"T" if value else b"F")
@@ -256,29 +273,16 @@ def _feed(value, update, depth, counter) -> None:
         update(value)
     elif isinstance(value, np.generic) and value.dtype.kind in _DTYPE_KINDS:
         _feed_array(np.asarray(value), update, b"g")
-    elif isinstance(value, np.ndarray):
-        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
-        if array.dtype.kind not in _DTYPE_KINDS:
-            _feed(f"numpy array of dtype {array.dtype}", update, depth, counter)
-            update(b"U")
-        else:
-            _feed_array(array, update, b"a")
     elif kind is tuple or kind is list:
         update(b"(%d" % len(value) if kind is tuple else b"[%d" % len(value))
         for item in value:
             _feed(item, update, depth + 1, counter)
-    elif kind is dict:
-        if any(type(key) is not str for key in value):
-            _feed("dict with keys that are not strings", update, depth, counter)
-            update(b"U")
-            return
-        update(b"{%d" % len(value))
-        for key, item in value.items():
-            _feed(key, update, depth + 1, counter)
-            _feed(item, update, depth + 1, counter)
     else:
         _feed(_type_name(value), update, depth, counter)
         update(b"U")
+
+
+_ARRAY_HEADERS: dict = {}  # (tag, dtype, shape) -> its bytes in the key
 
 
 def _feed_array(array: np.ndarray, update, tag: bytes) -> None:
@@ -286,7 +290,13 @@ def _feed_array(array: np.ndarray, update, tag: bytes) -> None:
         raise CodecError(f"an array of {array.nbytes} bytes is too large")
     if not (array.flags.c_contiguous and array.dtype.byteorder in "=|"):  # this machine is little-endian
         array = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False)
-    update(b"%s%s%s;" % (tag, array.dtype.str.encode(), repr(array.shape).encode()))
+    described = (tag, array.dtype, array.shape)
+    header = _ARRAY_HEADERS.get(described)
+    if header is None:
+        header = b"%s%s%s;" % (tag, array.dtype.str.encode(), repr(array.shape).encode())
+        if len(_ARRAY_HEADERS) < 4096:
+            _ARRAY_HEADERS[described] = header
+    update(header)
     update(array)
 
 
@@ -296,7 +306,7 @@ def encode_trusted(value) -> bytes:
     Unpickling runs code of the sender's choosing, so this direction is fine (the child trusts
     the grader) and the other never uses it: what a child sends is read with ``decode``.
     """
-    body = pickle.dumps(value, protocol=5)
+    body = pickle.dumps(value, protocol=4)  # numpy arrays load faster than with 5's in-band buffers
     return _PREFIX.pack(len(body), 0) + body
 
 

@@ -136,3 +136,35 @@ def test_a_correct_function_is_told_when_the_students_own_callee_breaks_the_chai
     # with a correct cell, nothing to say
     functions, _ = grade([HEADER, RNN_CELL_FORWARD, RNN_FORWARD], only=["rnn_cell_forward", "rnn_forward"])
     assert functions["rnn_forward"].message == ""
+
+
+def test_call_keys_meet_for_equal_arguments_and_part_for_different_ones():
+    """A stand-in's call is answered from the replay table when its key is the reference's own:
+    equal arguments must meet however they are laid out or passed, different ones never."""
+    import numpy as np
+
+    from grader.codec import call_key
+
+    names = ["xt", "a_prev", "parameters"]
+    rng = np.random.default_rng(0)
+    xt, a_prev = rng.standard_normal((3, 10)), rng.standard_normal((5, 10))
+    parameters = {"Wax": rng.standard_normal((5, 3)), "ba": rng.standard_normal((5, 1))}
+    key = call_key("rnn_cell_forward", names, [xt, a_prev, parameters], {})
+    same = [
+        call_key("rnn_cell_forward", names, [xt, a_prev], {"parameters": parameters}),
+        call_key("rnn_cell_forward", names, [], {"parameters": parameters, "a_prev": a_prev, "xt": xt}),
+        call_key("rnn_cell_forward", names, [np.asfortranarray(xt), a_prev.astype(">f8"),
+                                             {k: v.copy() for k, v in parameters.items()}], {}),
+    ]
+    assert all(other == key for other in same)
+    different = [
+        call_key("rnn_forward", names, [xt, a_prev, parameters], {}),
+        call_key("rnn_cell_forward", names, [xt.reshape(10, 3), a_prev, parameters], {}),
+        call_key("rnn_cell_forward", names, [xt.astype(np.float32), a_prev, parameters], {}),
+        call_key("rnn_cell_forward", names, [xt + 1e-12, a_prev, parameters], {}),
+        call_key("rnn_cell_forward", names, [xt, a_prev, {**parameters, "ba": parameters["ba"].ravel()}], {}),
+        call_key("rnn_cell_forward", names, [xt, a_prev, dict(parameters, extra=1)], {}),
+    ]
+    assert len({key, *different}) == len(different) + 1
+    assert call_key("f", ["a"], [1], {}) != call_key("f", ["a"], [1.0], {}) != call_key("f", ["a"], [np.float64(1)], {})
+    assert call_key("f", ["a"], [("ab", "c")], {}) != call_key("f", ["a"], [("a", "bc")], {})
