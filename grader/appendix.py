@@ -34,6 +34,9 @@ _TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
 </div></div>{% endblock input %}
 """
 _LOCK = threading.Lock()
+# while a notebook renders (under _LOCK): the nonce and the highlighted code blocks, which stand
+# in the cell HTML as markers until it has been sanitized (see render_appendix)
+_RENDERING = threading.local()
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,17 @@ def render_appendix(path: str | Path) -> Appendix:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             _trim(output)
     nonce = secrets.token_hex(8)
+    code: dict[str, str] = {}
     try:
         with _LOCK:
-            body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
+            _RENDERING.nonce, _RENDERING.code = nonce, code
+            try:
+                body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
+            finally:
+                _RENDERING.nonce = _RENDERING.code = None
     except Exception as error:  # nbconvert on a hostile notebook: the page must still be written
         return Appendix(error=f"nbconvert could not render the notebook: {type(error).__name__}: {error}")
+    marker = re.compile(f"grader-code-{nonce}-\\d+")
     pieces = re.split(f"<!--grader-cell:{nonce}:(\\d+)-->", body)
     cells = []
     for number_text, html in zip(pieces[1::2], pieces[2::2]):
@@ -78,7 +87,8 @@ def render_appendix(path: str | Path) -> Appendix:
         count = source.get("execution_count")
         cells.append(AppendixCell(number, str(source.get("cell_type", "")),
                                   count if isinstance(count, int) and not isinstance(count, bool) else None,
-                                  Markup(sanitize_html(html))))
+                                  Markup(marker.sub(lambda found: code.get(found.group(0), ""),
+                                                    sanitize_html(html)))))
     return Appendix(tuple(cells))
 
 
@@ -91,9 +101,19 @@ def _pygments():
 
 
 def _highlight_code(source, language=None, metadata=None):
+    """The cell's code highlighted by Pygments; while a notebook renders, a marker that takes
+    its place once the rest of the cell is sanitized: Pygments escapes all the text it is given
+    and writes only div, pre and span with classes, and sanitizing its thousands of spans per
+    notebook took longer than everything else on the page."""
     from pygments import highlight
     lexer, formatter = _pygments()
-    return highlight(source, lexer, formatter)
+    html = highlight(source, lexer, formatter)
+    code = getattr(_RENDERING, "code", None)
+    if code is None:
+        return html
+    key = f"grader-code-{_RENDERING.nonce}-{len(code)}"
+    code[key] = html
+    return key
 
 
 @lru_cache(maxsize=1)
