@@ -11,8 +11,9 @@ What it does, in one run on one set of notebooks:
 1. **Notebooks.** Makes N notebooks (``--notebooks``, default 200) in a temporary folder, drawn
    from the sample submissions in ``submissions/``: mostly correct ones and the typical
    mistakes, plus about 2 % that hang (``while True: pass`` inside a graded function) and
-   about 2 % that crash (``os._exit(1)`` inside a graded function; one raises instead). Each
-   gets a comment with its student number, so no two files are the same.
+   about 2 % that crash (``os._exit(1)`` inside a graded function; one raises instead). The
+   first code cell and every cell that defines a function get a comment with the student
+   number: no two files, and no two students' functions, are the same text.
 2. **grader.** Times ``grader grade DIR --out OUT --jobs J --quiet --timeout T`` as a
    subprocess (wall clock), reads ``OUT/results.json`` for the per-notebook latency (median and
    p95 of each submission's ``seconds``) and checks that every notebook got a result. Peak
@@ -315,11 +316,14 @@ def make_notebooks(folder: Path, students: list[Student]) -> dict[int, Path]:
 
 
 def mark_student(notebook, student: Student) -> None:
-    """A comment with the student number at the top of the first code cell."""
+    """A comment with the student number at the top of the first code cell and of every cell
+    that defines a function: in a real class the code students write differs from student to
+    student, while the course's own cells (imports, tests) are the same in every notebook."""
+    first = True
     for cell in notebook.cells:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and (first or "def " in cell.source):
             cell.source = f"# student {student.number:04d} ({student.variant})\n" + cell.source
-            return
+            first = False
 
 
 def inject(notebook, function: str, statement: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from grader.highlighting import cell_html
 from grader.notebook import InvalidNotebook, read_node
 from grader.sanitize import sanitize_html
 
@@ -45,6 +46,7 @@ class AppendixCell:
     cell_type: str
     execution_count: int | None
     html: Markup
+    source: str = ""  # a code cell's source, as highlighted
 
 
 @dataclass(frozen=True)
@@ -85,19 +87,13 @@ def render_appendix(path: str | Path) -> Appendix:
             continue
         source = node.cells[number - 1]
         count = source.get("execution_count")
+        text = source.get("source")
         cells.append(AppendixCell(number, str(source.get("cell_type", "")),
                                   count if isinstance(count, int) and not isinstance(count, bool) else None,
                                   Markup(marker.sub(lambda found: code.get(found.group(0), ""),
-                                                    sanitize_html(html)))))
+                                                    sanitize_html(html))),
+                                  text if isinstance(text, str) and source.get("cell_type") == "code" else ""))
     return Appendix(tuple(cells))
-
-
-@lru_cache(maxsize=1)
-def _pygments():
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import Python3Lexer
-    # one formatter for every cell: building one computes the whole style, ~10 ms each
-    return Python3Lexer(), HtmlFormatter()
 
 
 def _highlight_code(source, language=None, metadata=None):
@@ -105,9 +101,7 @@ def _highlight_code(source, language=None, metadata=None):
     its place once the rest of the cell is sanitized: Pygments escapes all the text it is given
     and writes only div, pre and span with classes, and sanitizing its thousands of spans per
     notebook took longer than everything else on the page."""
-    from pygments import highlight
-    lexer, formatter = _pygments()
-    html = highlight(source, lexer, formatter)
+    html = cell_html(source)
     code = getattr(_RENDERING, "code", None)
     if code is None:
         return html

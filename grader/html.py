@@ -23,12 +23,11 @@ from urllib.parse import quote
 import jinja2
 import numpy as np
 from markupsafe import Markup, escape
-from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
 from grader.appendix import Appendix, render_appendix
 from grader.assignment import Assignment, Case, GradedFunction
+from grader.highlighting import code_html
 from grader.reproduce import reproduce
 from grader.results import FUNCTION_STATUSES, CaseResult, FunctionResult, Mismatch, SubmissionResult
 
@@ -114,26 +113,12 @@ def prose(text: str) -> Markup:
                           for index, part in enumerate(parts)))
 
 
-def highlight(source: str, first_line: int | None = 1, marked: tuple[int, ...] = ()) -> Markup:
+def highlight(source: str, first_line: int | None = 1, marked: tuple[int, ...] = (),
+              cell_source: str | None = None) -> Markup:
     """Python source as highlighted HTML, numbered from ``first_line`` (the notebook cell's own
-    line numbers), with the lines in ``marked`` (cell line numbers) picked out."""
-    first = first_line or 1
-    formatter = _code_formatter()
-    # building a formatter computes its whole style (~10 ms): one is kept, and only its line
-    # numbering and marked lines change from call to call
-    formatter.linenostart = first
-    formatter.hl_lines = {line - first + 1 for line in marked}
-    return Markup(pygments_highlight(source, _python_lexer(), formatter))
-
-
-@lru_cache(maxsize=1)
-def _code_formatter() -> HtmlFormatter:
-    return HtmlFormatter(style="default", linenos="inline", wrapcode=True)
-
-
-@lru_cache(maxsize=1)
-def _python_lexer() -> PythonLexer:
-    return PythonLexer()
+    line numbers), with the lines in ``marked`` (cell line numbers) picked out. ``cell_source``,
+    the whole cell, saves lexing the code again when the appendix has lexed the cell."""
+    return Markup(code_html(source, first_line, marked, cell_source))
 
 
 # --------------------------------------------------------------------------- the student page
@@ -171,9 +156,11 @@ def render_submission(assignment: Assignment, result: SubmissionResult, *, overv
                       appendix: bool = True) -> str:
     """The student page: header, a row per function, each failure expanded, then the notebook."""
     statuses = {function.name: function.status for function in result.functions}
-    functions = [_function_view(assignment, function, statuses) for function in result.functions]
     rendered = (render_appendix(result.path) if appendix and result.status == "graded"
                 else Appendix(error="" if appendix else "not rendered"))
+    cell_sources = {cell.number: cell.source for cell in rendered.cells if cell.source}
+    functions = [_function_view(assignment, function, statuses, cell_sources.get(function.cell))
+                 for function in result.functions]
     cell_warnings: dict[int, list[str]] = {}
     for warning in result.warnings:
         number = warning_cell(warning)
@@ -198,7 +185,8 @@ def warning_cell(warning: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _function_view(assignment: Assignment, function: FunctionResult, statuses: dict[str, str]) -> FunctionView:
+def _function_view(assignment: Assignment, function: FunctionResult, statuses: dict[str, str],
+                   cell_source: str | None = None) -> FunctionView:
     try:
         graded = assignment.function(function.name)
     except KeyError:
@@ -213,7 +201,8 @@ def _function_view(assignment: Assignment, function: FunctionResult, statuses: d
         view = _case_view(assignment, graded, spec_case, case, function, statuses)
         error_lines.update(view.error_lines)
         failing.append(view)
-    code = highlight(function.source, function.line, tuple(sorted(error_lines))) if function.source else None
+    code = (highlight(function.source, function.line, tuple(sorted(error_lines)), cell_source)
+            if function.source else None)
     planned = list(graded.cases) if graded is not None and function.status == "missing" else []
     return FunctionView(function, why(function), failing, passing, planned, code,
                         _stand_in_notes(assignment, function, statuses))

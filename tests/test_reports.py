@@ -610,3 +610,30 @@ def test_pages_render_in_chromium_without_console_errors(chromium, reports, grad
         elif submission_id != "broken":
             for function in graded[submission_id].functions:
                 assert f'id="g-row-{function.name}"' in dom
+
+
+def test_function_code_drawn_from_its_cells_tokens_is_the_code_lexed_alone(graded):
+    """The page formats a function's code from the tokens the appendix lexed for its cell:
+    numbering, marked lines and multi-line strings must come out as when lexed on its own."""
+    from grader.extract import extract
+    from grader.highlighting import _lines, code_html
+    from grader.notebook import load_notebook
+
+    notebook = load_notebook(SUBMISSIONS / "seed" / "RNN.ipynb")
+    cells = {cell.number: cell.source for cell in notebook.cells}
+    shared = 0
+    for definition in extract(notebook).functions.values():
+        cell, line = cells[definition.cell], definition.line
+        marked = (line + 2, line + 5)
+        alone = code_html(definition.source, line, marked)
+        assert code_html(definition.source, line, marked, cell) == alone
+        shared += _lines(cell, line, definition.source) is not None
+    assert shared >= 7
+    cell = '\n\n# a comment\n@decorated\ndef f(x):\n    """Two\n    lines"""\n    return x\n\nprint(f(1))\n'
+    source = '@decorated\ndef f(x):\n    """Two\n    lines"""\n    return x\n'
+    assert _lines(cell, 4, source) is not None
+    assert code_html(source, 4, (6,), cell) == code_html(source, 4, (6,))
+    assert 'class="hll"' in code_html(source, 4, (6,), cell)
+    # a cell that does not hold the code there (a magic rewritten): lexed on its own
+    assert _lines("%time\n" + cell, 4, source) is None
+    assert code_html(source, 4, (), "%time\n" + cell) == code_html(source, 4, ())
