@@ -82,13 +82,25 @@ def page_href(submission_id: str) -> str:
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
                                      trim_blocks=True, lstrip_blocks=True,
-                                     undefined=jinja2.StrictUndefined)
+                                     undefined=jinja2.StrictUndefined, bytecode_cache=_template_cache())
     css = (_TEMPLATES / "base.css").read_text(encoding="utf-8")
     code_css = HtmlFormatter(style="default").get_style_defs(".highlight")
     environment.filters["prose"] = prose
     environment.globals.update(icons=SVG_ICONS, icon_refs=ICON_REFS, icon_symbols=ICON_SYMBOLS, glyphs=ICONS, words=STATUS_WORDS, css=Markup(css + "\n" + code_css),
                                points=_points)
     return environment
+
+
+def _template_cache() -> jinja2.FileSystemBytecodeCache | None:
+    """Compiled templates kept between runs (Jinja checks each against its source): compiling
+    the student page's template is a tenth of a ``grader check``."""
+    from grader.sandbox import case_cache_folder
+    folder = case_cache_folder() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compiled afresh each run
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _content_security_policy(script: str = "") -> str:
