@@ -4,7 +4,8 @@ nbconvert's ``basic`` template gives the cells' HTML with no page around it, no 
 stylesheet link (the ``lab`` and ``classic`` templates load require.js and MathJax from a CDN).
 Each cell is marked in the output, so the page can anchor it (``#g-cell-14``), say which graded
 functions it defines and show the extraction warnings that name it; every cell's HTML then
-goes through the allowlist in ``grader.sanitize``. Outputs too large for a report are cut.
+goes through the allowlist in ``grader.sanitize`` but for its code, which Pygments writes (see
+``_highlight_code``). Outputs too large for a report are cut.
 """
 from __future__ import annotations
 

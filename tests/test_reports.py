@@ -234,7 +234,10 @@ def test_a_hostile_notebook_cannot_script_or_fetch_from_the_page(grade, assignme
         '<script>alert("md")</script><img src="http://evil.example/x.png" onerror="alert(1)">'
         '<a href="javascript:alert(2)">click</a><iframe src="http://evil.example"></iframe>'
         '<style>body { display: none }</style><div id="g-fn-rnn_cell_forward" onclick="x()">spoof</div>'))
-    code = notebook.cells[-1]
+    notebook.cells.append(nbformat.v4.new_code_cell(  # code is highlighted, not sanitized: escaped
+        'x = "</pre></div><script>alert(4)</script><img src=http://bad.example/y.png>"\n'
+        '# grader-code-0123456789abcdef-0 <iframe src="http://bad.example">'))
+    code = notebook.cells[-2]
     code.outputs = [nbformat.v4.new_output("display_data", data={
         "text/html": '<script src="https://cdn.example/require.js"></script><b>bold</b>',
         "application/javascript": "alert(3)", "text/plain": "plain"})]
@@ -245,6 +248,8 @@ def test_a_hostile_notebook_cannot_script_or_fetch_from_the_page(grade, assignme
     assert "onerror" not in lowered and "onclick" not in lowered and "evil.example" not in lowered
     assert "body { display: none }" not in html and "cdn.example" not in html
     assert "<b>bold</b>" in html and "spoof" in html
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in html and "grader-code-0123456789abcdef-0" in html
+    assert "<img src=http://bad.example" not in lowered and "&lt;img src=http://bad.example" in lowered
     assert html.count('id="g-fn-rnn_cell_forward"') == 0  # the student's id is renamed
     csp = Elements(html).elements
     policy = next(e["attrs"]["content"] for e in csp if e["attrs"].get("http-equiv") == "Content-Security-Policy")
