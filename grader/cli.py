@@ -336,7 +336,7 @@ def find_notebooks(paths: list[str]) -> list[tuple[str, str]]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found.extend((relative[:-len(".ipynb")], os.path.join(path, *relative.split("/")))
+            found.extend((os.path.splitext(relative)[0], os.path.join(path, *relative.split("/")))
                          for relative in _notebooks_below(path))
         elif path.is_file():
             found.append((path.stem, str(path)))
