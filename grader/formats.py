@@ -21,12 +21,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterable
 
 from grader.assignment import Assignment
-from grader.results import CaseResult, FunctionResult, SubmissionResult
+from grader.results import CaseResult, FunctionResult, SubmissionResult, afresh
 
 FORMATS: dict[str, str] = {
     "gradescope": "Gradescope autograder results, one file per submission: gradescope/<id>.json "
@@ -222,11 +224,34 @@ def _junit_text(function: FunctionResult) -> str:
     return "\n".join(lines)
 
 
-def write_junit_xml(path: Path, assignment: Assignment, results: list[SubmissionResult]) -> Path:
-    tree = junit_tree(assignment, results)
-    ElementTree.indent(tree, space=" ")
+def write_junit_xml(path: Path, assignment: Assignment,
+                    results: Iterable[SubmissionResult] | Callable[[], Iterable[SubmissionResult]]) -> Path:
+    """``junit_tree``'s document, written a test suite at a time: ``results`` may be a function
+    that gives them afresh in id order (the gradebook's), read twice (the totals come first in
+    the document), so a class of any size is never held at once."""
+    each = afresh(results)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+    for result in each():
+        suite = _suite(assignment, result)
+        for key in ("tests", "failures", "errors"):
+            totals[key] += int(suite.get(key))
+        totals["time"] += float(suite.get("time"))
+    root = ElementTree.Element("testsuites", name=_clean(assignment.name), tests=str(totals["tests"]),
+                               failures=str(totals["failures"]), errors=str(totals["errors"]),
+                               time=f"{totals['time']:.3f}")
+    marker = f"suites-{secrets.token_hex(8)}"
+    root.text = marker
+    opening, closing = ElementTree.tostring(root, encoding="unicode").split(marker)
     temporary = path.with_name(path.name + ".tmp")
-    tree.write(temporary, encoding="utf-8", xml_declaration=True)
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write("<?xml version='1.0' encoding='utf-8'?>\n" + opening)
+        written = False
+        for result in each():
+            suite = _suite(assignment, result)
+            ElementTree.indent(suite, space=" ", level=1)
+            handle.write("\n " + ElementTree.tostring(suite, encoding="unicode"))
+            written = True
+        handle.write(("\n" if written else "") + closing)
     temporary.replace(path)
     return path
 

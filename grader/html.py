@@ -29,7 +29,7 @@ from grader.appendix import Appendix, render_appendix
 from grader.assignment import Assignment, Case, GradedFunction
 from grader.highlighting import code_html
 from grader.reproduce import reproduce
-from grader.results import FUNCTION_STATUSES, CaseResult, FunctionResult, Mismatch, SubmissionResult
+from grader.results import FUNCTION_STATUSES, CaseResult, FunctionResult, Mismatch, SubmissionResult, afresh
 
 ICONS = {"passed": "✔", "failed": "✗", "error": "⚠", "missing": "∅", "timeout": "⏱", "not run": "–",
          "invalid": "✗"}
@@ -525,11 +525,7 @@ def render_index(assignment: Assignment, results, pages: dict[str, str] | None =
     so its memory does not grow with the class. ``by_score`` gives them lowest score first
     (invalid ones before all), afresh; without it they are sorted here.
     """
-    if callable(results):
-        each = results
-    else:
-        held = sorted(results, key=lambda result: result.id)
-        each = lambda: iter(held)  # noqa: E731
+    each = afresh(results)
     if by_score is None:
         by_score = lambda: iter(sorted(each(), key=score_order))  # noqa: E731
     overview = _Overview(assignment)

@@ -16,7 +16,7 @@ from grader.assignment import Assignment
 from grader.export import write_grades_csv, write_results_json
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
 from grader.html import failure_reason, page_name, render_index, render_submission
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, afresh
 
 __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
            "write_gradescope_json", "write_submission_page"]
@@ -59,11 +59,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     unknown = [name for name in formats if name not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})")
-    if callable(results):
-        each = results
-    else:
-        ordered = sorted(results, key=lambda result: result.id)
-        each = lambda: iter(ordered)  # noqa: E731
+    each = afresh(results)
     written = []
     if pages:
         written.extend(write_submission_page(out_dir, assignment, result, overview=True) for result in each())
@@ -84,7 +80,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
         if name == "gradescope":
             written.extend(write_gradescope(out_dir, assignment, each()))
         elif name == "junit":
-            written.append(write_junit_xml(out_dir / "junit.xml", assignment, list(each())))
+            written.append(write_junit_xml(out_dir / "junit.xml", assignment, each))
     return written
 
 

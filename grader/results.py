@@ -6,6 +6,7 @@ the gradebook read these and nothing else.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Callable, Iterator
 
 # statuses, worst first: a function takes the worst status among its cases
 FUNCTION_STATUSES = ("timeout", "error", "failed", "missing", "passed")
@@ -132,3 +133,13 @@ def _case_from_dict(data: dict) -> CaseResult:
 def worst(statuses, order=FUNCTION_STATUSES) -> str:
     ranked = [order.index(status) for status in statuses if status in order]
     return order[min(ranked)] if ranked else order[-1]
+
+
+def afresh(results) -> Callable[[], Iterator]:
+    """A function that gives the results (or summaries) afresh, in id order, for a report made in
+    passes: ``results`` itself when it is one already (the gradebook's streams them), else the
+    results sorted once and held."""
+    if callable(results):
+        return results
+    held = sorted(results, key=lambda result: result.id)
+    return lambda: iter(held)

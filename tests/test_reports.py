@@ -526,6 +526,23 @@ def test_junit_xml_follows_the_published_structure(assignment, graded, reports):
     assert broken.find("testcase/error").get("type") == "invalid"
 
 
+def test_junit_is_written_a_suite_at_a_time_as_the_whole_tree_would_be(assignment, graded, invalid_result,
+                                                                        tmp_path):
+    from grader.formats import write_junit_xml
+    results = [*graded.values(), invalid_result]
+    tree = junit_tree(assignment, results)
+    ElementTree.indent(tree, space=" ")
+    whole = io.BytesIO()
+    tree.write(whole, encoding="utf-8", xml_declaration=True)
+    shuffled = [results[i] for i in np.random.default_rng(2).permutation(len(results))]
+    write_junit_xml(tmp_path / "listed.xml", assignment, shuffled)
+    streamed = sorted(results, key=lambda r: r.id)
+    write_junit_xml(tmp_path / "streamed.xml", assignment, lambda: iter(streamed))
+    assert (tmp_path / "listed.xml").read_bytes() == whole.getvalue()
+    assert (tmp_path / "streamed.xml").read_bytes() == whole.getvalue()
+    validate_junit(ElementTree.parse(tmp_path / "streamed.xml").getroot())
+
+
 def test_junit_survives_control_characters_in_messages(assignment, invalid_result):
     odd = dataclasses.replace(invalid_result, error="bad \x00 byte \x1b[31m")
     text = ElementTree.tostring(junit_tree(assignment, [odd]).getroot(), encoding="unicode")
