@@ -9,7 +9,6 @@ goes through the allowlist in ``grader.sanitize`` but for its code, which Pygmen
 """
 from __future__ import annotations
 
-import copy
 import re
 import secrets
 import threading
@@ -63,7 +62,6 @@ def render_appendix(path: str | Path) -> Appendix:
         return Appendix(error=f"the notebook cannot be read: {error.strerror or error}")
     except InvalidNotebook as error:
         return Appendix(error=str(error))
-    node = copy.deepcopy(node)
     for number, cell in enumerate(node.cells, start=1):
         cell.setdefault("metadata", {})["grader_cell"] = number
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:

@@ -119,7 +119,8 @@ def _read_json(data: bytes) -> tuple[dict, int]:
 
 
 def _converted(raw: dict) -> nbformat.NotebookNode:
-    """What ``nbformat.reads(text, as_version=4)`` gives, from the JSON already parsed."""
+    """What ``nbformat.reads(text, as_version=4)`` gives, from the JSON already parsed (without
+    its schema check, whose errors it only logs)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -128,11 +129,7 @@ def _converted(raw: dict) -> nbformat.NotebookNode:
                 node = nbformat.versions[major].to_notebook_json(raw, minor=minor)
             except AttributeError as error:
                 raise nbformat.ValidationError(f"the notebook is missing an expected key: {error}") from None
-            node = nbformat.convert(node, 4)
-            try:
-                nbformat.validate(node)  # repairs what it can (duplicate cell ids); the rest is advisory
-            except nbformat.ValidationError:
-                pass
+            node = nbformat.convert(node, 4)  # nbformat.reads' schema check after it is advisory: left out
     except RecursionError:
         raise InvalidNotebook("the JSON is nested too deeply to be a notebook") from None
     except Exception as error:  # nbformat raises many types on malformed input
