@@ -266,6 +266,18 @@ def test_pages_are_self_contained(graded, reports):
             assert "<script" not in html
 
 
+def test_a_notebook_off_the_schema_that_grades_still_gets_its_appendix(grade, assignment):
+    _, result = grade([HEADER, RNN_CELL_FORWARD], name="off-schema")
+    document = json.loads(Path(result.path).read_text())
+    code = [cell for cell in document["cells"] if cell["cell_type"] == "code"]
+    code[0]["execution_count"] = "seven"  # the schema wants an integer or null
+    code[-1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "printed\n", "extra": 1}]
+    Path(result.path).write_text(json.dumps(document))
+    html = render_submission(assignment, result)
+    assert "could not render" not in html
+    assert html.count('id="g-cell-') == len(document["cells"]) and "printed" in html
+
+
 def test_an_invalid_notebook_gets_a_page_with_the_reason(reports, invalid_result):
     elements = Elements(page(reports, "broken"))
     assert "not valid JSON" in " ".join("".join(e["text"]) for e in elements.elements if e["tag"] == "body")
