@@ -131,6 +131,14 @@ def _exporter():
                     notebook_metadata=nb.metadata, parent=self, resources=resources or {}))
                 return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
+            @jinja2.pass_context
+            def markdown2html(self, context, source):
+                """The course's markdown cells are the same in every notebook: each text is
+                rendered once per process (a cell with attachments is rendered each time)."""
+                if context.get("cell", {}).get("attachments"):
+                    return HTMLExporter.markdown2html(self, context, source)
+                return _markdown(source)
+
             def _validate_preprocessor(self, nbc, preprocessor):
                 """No schema check after each preprocessor (a dozen per notebook, a tenth of a
                 page), which also refused to render a notebook the grader reads: a notebook
@@ -140,6 +148,12 @@ def _exporter():
     return exporter_class(template_name="basic", template_file="grader_appendix.html.j2",
                           extra_loaders=[jinja2.DictLoader({"grader_appendix.html.j2": _TEMPLATE})],
                           sanitize_html=False, embed_images=False, exclude_input_prompt=False)
+
+
+@lru_cache(maxsize=256)
+def _markdown(source: str) -> str:
+    from nbconvert import HTMLExporter
+    return HTMLExporter.markdown2html(_exporter(), {}, source)
 
 
 def _trim(output: dict) -> None:
