@@ -1,7 +1,9 @@
 """The OS sandbox: bubblewrap around the fork server, so every student process lives inside it.
 
-Inside: no network, a read-only view of the system, a private /tmp, its own PID, IPC and UTS
-namespaces, an unprivileged user with no capabilities, and no view of what must stay secret:
+Inside: no network, a read-only view of the system's programs and libraries, the Python and
+the grader package (and nothing else of the machine: no homes, no checkouts), a private /tmp,
+its own PID, IPC and UTS namespaces, an unprivileged user with no capabilities, and no view of
+what must stay secret within what is shown:
 the reference, the assignment folder (its spec holds the hidden cases), the output folder with
 the gradebook, and the submissions themselves. Only the assignment's ``provided`` modules
 (``rnn_utils``) are shown again. Where bubblewrap is missing or cannot run (a student's macOS
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,13 +30,12 @@ class Sandbox:
     shown: tuple[Path, ...]  # folders under a hidden one shown again, read-only
 
     def wrap(self, command: list[str]) -> list[str]:
-        arguments = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+        arguments = [self.bwrap, *_system_view(), "--dev", "/dev", "--proc", "/proc",
                      "--tmpfs", "/tmp", "--unshare-all", "--unshare-user", "--uid", "65534",
                      "--gid", "65534", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                      "--setenv", "HOME", "/tmp", "--chdir", "/tmp"]
-        for path in _needed():  # a Python or a checkout under /tmp: shown again, read-only
-            if path.is_relative_to("/tmp"):
-                arguments += ["--ro-bind", str(path), str(path)]
+        for path in _needed():  # the Python, its libraries and the grader: read-only
+            arguments += ["--ro-bind", str(path), str(path)]
         for path in _outermost(self.hidden):
             arguments += ["--tmpfs", str(path)]
         for path in self.shown:
@@ -41,10 +43,37 @@ class Sandbox:
         return arguments + ["--", *command]
 
 
+_SYSTEM = ("/usr", "/etc", "/sys", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def _system_view() -> list[str]:
+    """The system's programs and libraries, read-only, and nothing else of the machine: not
+    the homes, not /work or /srv, where an instructor's own copies of a solution may lie."""
+    arguments = []
+    for name in _SYSTEM:
+        path = Path(name)
+        if path.is_symlink():  # /lib -> usr/lib on a merged /usr
+            arguments += ["--symlink", os.readlink(path), name]
+        elif path.is_dir():
+            arguments += ["--ro-bind", name, name]
+    return arguments
+
+
 def _needed() -> list[Path]:
-    """What the fork server needs to start: the Python installation and the grader package."""
-    return [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, Path(sys.executable).parent,
-                                         Path(__file__).parent.parent)]
+    """What the fork server needs to start: the Python installation, the folders its packages
+    are imported from (numpy), and the grader package itself (only the package: a checkout
+    around it may hold build copies of the reference)."""
+    paths = [sys.prefix, sys.base_prefix, Path(sys.executable).parent, Path(__file__).parent]
+    paths += site.getsitepackages()
+    user_site = site.getusersitepackages()
+    if isinstance(user_site, str):
+        paths.append(user_site)
+    found = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved.is_dir() and resolved not in found:
+            found.append(resolved)
+    return found
 
 
 def _outermost(paths) -> list[Path]:

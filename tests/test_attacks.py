@@ -53,6 +53,35 @@ def test_an_attack_costs_only_its_own_points(notebook, sandboxed, quick_assignme
     assert "rnn_step_by_step.py" not in attack.output and "spec.toml" not in attack.output
 
 
+def test_a_solution_left_readable_outside_the_grader_stays_out_of_sight(sandboxed, quick_assignment,
+                                                                       zygote, tmp_path):
+    """The sandbox shows the system, the Python and the grader package, not the rest of the
+    machine: an instructor's copy of a solution in a world-readable folder (here /var/tmp,
+    which is not the sandbox's private /tmp) cannot be read by student code."""
+    import secrets
+    import shutil
+    folder = Path("/var/tmp") / f"grader-solution-{secrets.token_hex(6)}"
+    try:
+        folder.mkdir(mode=0o755)
+    except OSError:
+        pytest.skip("cannot write to /var/tmp here")
+    try:
+        (folder / "solution.py").write_text("SECRET = 'the instructor solution'\n")
+        (folder / "solution.py").chmod(0o644)
+        probe = RNN_CELL_FORWARD.replace(
+            "    Wax, Waa, Wya = parameters",
+            f"    print('READ' if __import__('os').path.exists({str(folder / 'solution.py')!r}) else 'UNSEEN')\n"
+            "    Wax, Waa, Wya = parameters", 1)
+        assert probe != RNN_CELL_FORWARD
+        path = write_notebook(tmp_path / "probe.ipynb", [HEADER, probe])
+        result = grade_notebook(zygote, quick_assignment, path, "probe", ("rnn_cell_forward",))
+        function = result.functions[0]
+        assert function.status == "passed", function.message
+        assert "UNSEEN" in function.output and "READ" not in function.output
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_batch_mixing_attacks_with_good_work_grades_the_good_work_exactly(tmp_path, sandboxed):
     folder = tmp_path / "class"
     folder.mkdir()
