@@ -36,7 +36,7 @@ class Sandbox:
                      "--setenv", "HOME", "/tmp", "--chdir", "/tmp"]
         for path in _needed():  # the Python, its libraries and the grader: read-only
             arguments += ["--ro-bind", str(path), str(path)]
-        for path in _outermost(self.hidden):
+        for path in _outermost([*self.hidden, *_grader_secrets()]):
             arguments += ["--tmpfs", str(path)]
         for path in self.shown:
             arguments += ["--ro-bind", str(path), str(path)]
@@ -63,17 +63,30 @@ def _needed() -> list[Path]:
     """What the fork server needs to start: the Python installation, the folders its packages
     are imported from (numpy), and the grader package itself (only the package: a checkout
     around it may hold build copies of the reference)."""
-    paths = [sys.prefix, sys.base_prefix, Path(sys.executable).parent, Path(__file__).parent]
-    paths += site.getsitepackages()
-    user_site = site.getusersitepackages()
-    if isinstance(user_site, str):
-        paths.append(user_site)
+    paths = [sys.prefix, sys.base_prefix, Path(sys.executable).parent, Path(__file__).parent,
+             *_package_folders()]
     found = []
     for path in paths:
         resolved = Path(path).resolve()
         if resolved.is_dir() and resolved not in found:
             found.append(resolved)
     return found
+
+
+def _grader_secrets() -> list[Path]:
+    """The reference and assignment folders of every copy of the grader package the sandbox
+    shows: the running one, and one installed in a package folder beside it (a checkout's tests
+    import the checkout while the virtual environment holds an installed copy)."""
+    copies = [Path(__file__).parent] + [Path(folder) / "grader" for folder in _package_folders()]
+    return [copy / name for copy in copies for name in ("reference", "assignments") if (copy / name).is_dir()]
+
+
+def _package_folders() -> list[str]:
+    folders = list(site.getsitepackages())
+    user_site = site.getusersitepackages()
+    if isinstance(user_site, str):
+        folders.append(user_site)
+    return folders
 
 
 def _outermost(paths) -> list[Path]:
