@@ -365,12 +365,6 @@ def _notebooks_below(folder: Path) -> list[str]:
     return sorted(found, key=lambda relative: relative.split("/"))
 
 
-def _summary_line(result: SubmissionResult) -> str:
-    if result.status == "invalid":
-        return f"{result.id}: invalid: {result.error}"
-    return f"{result.id}: {result.score:g} / {result.max_score:g}"
-
-
 def _timeout(arguments) -> float | None:
     if arguments.timeout is not None and arguments.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")

@@ -142,19 +142,22 @@ def _shares(points: float, fractions: list[float]) -> list[float]:
 
 
 def junit_tree(assignment: Assignment, results: list[SubmissionResult]) -> ElementTree.ElementTree:
-    root = ElementTree.Element("testsuites", name=_clean(assignment.name))
+    suites = [_suite(assignment, result) for result in sorted(results, key=lambda result: result.id)]
+    root = _testsuites(assignment, suites)
+    root.extend(suites)
+    return ElementTree.ElementTree(root)
+
+
+def _testsuites(assignment: Assignment, suites) -> ElementTree.Element:
+    """The document's root, with the totals of ``suites`` (not holding them)."""
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
-    for result in sorted(results, key=lambda result: result.id):
-        suite = _suite(assignment, result)
-        root.append(suite)
+    for suite in suites:
         for key in ("tests", "failures", "errors"):
             totals[key] += int(suite.get(key))
         totals["time"] += float(suite.get("time"))
-    root.set("tests", str(totals["tests"]))
-    root.set("failures", str(totals["failures"]))
-    root.set("errors", str(totals["errors"]))
-    root.set("time", f"{totals['time']:.3f}")
-    return ElementTree.ElementTree(root)
+    return ElementTree.Element("testsuites", name=_clean(assignment.name), tests=str(totals["tests"]),
+                               failures=str(totals["failures"]), errors=str(totals["errors"]),
+                               time=f"{totals['time']:.3f}")
 
 
 def _suite(assignment: Assignment, result: SubmissionResult) -> ElementTree.Element:
@@ -230,15 +233,7 @@ def write_junit_xml(path: Path, assignment: Assignment,
     that gives them afresh in id order (the gradebook's), read twice (the totals come first in
     the document), so a class of any size is never held at once."""
     each = afresh(results)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
-    for result in each():
-        suite = _suite(assignment, result)
-        for key in ("tests", "failures", "errors"):
-            totals[key] += int(suite.get(key))
-        totals["time"] += float(suite.get("time"))
-    root = ElementTree.Element("testsuites", name=_clean(assignment.name), tests=str(totals["tests"]),
-                               failures=str(totals["failures"]), errors=str(totals["errors"]),
-                               time=f"{totals['time']:.3f}")
+    root = _testsuites(assignment, (_suite(assignment, result) for result in each()))
     marker = f"suites-{secrets.token_hex(8)}"
     root.text = marker
     opening, closing = ElementTree.tostring(root, encoding="unicode").split(marker)

@@ -519,7 +519,7 @@ def render_index(assignment: Assignment, results, pages: dict[str, str] | None =
     """The class overview as a string, or with ``stream`` as the pieces of it in order (a class
     of thousands makes a page of megabytes: better written as it is made).
 
-    ``results`` are the submissions' results (or ``reports.SubmissionSummary``), or a function
+    ``results`` are the submissions' results, or a function
     that gives them afresh in id order, such as the gradebook's: the page is then made in passes
     over them (the aggregates first, then each table row by row) and holds only the aggregates,
     so its memory does not grow with the class. ``by_score`` gives them lowest score first

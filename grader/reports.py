@@ -7,15 +7,13 @@
 from __future__ import annotations
 
 import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.assignment import Assignment
 from grader.export import write_grades_csv, write_results_json
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
-from grader.html import failure_reason, page_name, render_index, render_submission
+from grader.html import page_name, render_index, render_submission
 from grader.results import SubmissionResult, afresh
 
 __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
@@ -67,13 +65,10 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     written.append(out_dir / "results.json")
     write_grades_csv(out_dir / "grades.csv", assignment, each())
     written.append(out_dir / "grades.csv")
-    summaries = lambda: (summary_of(result) for result in each())  # noqa: E731
     index = out_dir / "index.html"
     temporary = index.with_name(index.name + ".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(render_index(
-            assignment, summaries, stream=True,
-            by_score=(lambda: (summary_of(result) for result in by_score())) if by_score else None))
+        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score))
     temporary.replace(index)
     written.append(index)
     for name in dict.fromkeys(formats):
@@ -82,47 +77,6 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
         elif name == "junit":
             written.append(write_junit_xml(out_dir / "junit.xml", assignment, each))
     return written
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionSummary:
-    """A function's result as the class overview needs it, small enough to hold thousands."""
-    name: str
-    status: str
-    score: float
-    max_score: float
-    message: str  # the one line that groups it with other students' (failure_reason)
-    cases: tuple = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SubmissionSummary:
-    id: str
-    path: str
-    status: str
-    error: str | None
-    score: float
-    max_score: float
-    graded_at: str
-    functions: tuple[FunctionSummary, ...]
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 0.0
-
-    @property
-    def all_passed(self) -> bool:
-        return self.status == "graded" and all(f.status == "passed" for f in self.functions)
-
-
-def summary_of(result: SubmissionResult) -> SubmissionSummary:
-    """What the class overview needs of a result: per function its status, score and the one
-    line that groups it with other students' (cases, code and output dropped)."""
-    return SubmissionSummary(
-        result.id, result.path, result.status, result.error, result.score, result.max_score,
-        result.graded_at,
-        tuple(FunctionSummary(f.name, f.status, f.score, f.max_score, sys.intern(failure_reason(f)))
-              for f in result.functions))
 
 
 def parse_formats(values: list[str] | None) -> tuple[str, ...]:
