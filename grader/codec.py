@@ -55,12 +55,17 @@ def encode(value) -> bytes:
     return _PREFIX.pack(len(header) + len(body), len(header)) + header + body
 
 
-def _to_plain(value, buffers, depth, counter):
+def _within_limits(depth: int, counter: list[int]) -> None:
+    """One more value, ``depth`` levels down: within MAX_ITEMS and MAX_DEPTH, or CodecError."""
     counter[0] += 1
     if counter[0] > MAX_ITEMS:
         raise CodecError(f"more than {MAX_ITEMS} values")
     if depth > MAX_DEPTH:
         raise CodecError(f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _to_plain(value, buffers, depth, counter):
+    _within_limits(depth, counter)
     # exact type checks: a subclass of int or str may carry a lying __eq__ or __str__
     kind = type(value)
     if value is None or kind is bool or kind is str:
@@ -232,11 +237,7 @@ def call_key(name: str, parameter_names: list[str], args: list, kwargs: dict) ->
 def _feed(value, update, depth, counter) -> None:
     """What ``encode`` keeps of ``value``, unambiguously, into ``update``; the same limits.
     Arrays and dicts of them come first: they are nearly every argument."""
-    counter[0] += 1
-    if counter[0] > MAX_ITEMS:
-        raise CodecError(f"more than {MAX_ITEMS} values")
-    if depth > MAX_DEPTH:
-        raise CodecError(f"nested more than {MAX_DEPTH} levels deep")
+    _within_limits(depth, counter)
     kind = type(value)
     if kind is np.ndarray or (kind is not dict and isinstance(value, np.ndarray)):
         array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
