@@ -96,8 +96,10 @@ class Assignment:
     payloads: dict = field(repr=False)
     check_runs_hidden: bool = False  # the spec lets a student's check run the hidden cases
     # values worked out once per assignment and shared by all its submissions (hints: what each
-    # known mistake returns on each case); filled as they are first needed
-    memo: dict = field(default_factory=dict, repr=False)
+    # known mistake returns on each case; the child's payload message); filled as first needed.
+    # Not an argument: a copy made with dataclasses.replace (a student's view, with fewer cases)
+    # starts with its own
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def reference_path(self) -> Path:

@@ -168,3 +168,25 @@ def test_call_keys_meet_for_equal_arguments_and_part_for_different_ones():
     assert len({key, *different}) == len(different) + 1
     assert call_key("f", ["a"], [1], {}) != call_key("f", ["a"], [1.0], {}) != call_key("f", ["a"], [np.float64(1)], {})
     assert call_key("f", ["a"], [("ab", "c")], {}) != call_key("f", ["a"], [("a", "bc")], {})
+
+
+def test_an_assignment_and_a_copy_with_other_cases_grade_side_by_side(assignment, zygote):
+    """A copy of the assignment with other cases (a student's view keeps the public ones; here
+    every function's cases in reverse order): what is worked out once per assignment, such as
+    the message of case inputs a process receives, must be the copy's own."""
+    import dataclasses
+
+    from conftest import SUBMISSIONS
+    from grader.grading import grade_notebook
+    from grader.student import payload
+
+    functions = tuple(dataclasses.replace(f, cases=f.cases[::-1], inputs_messages=f.inputs_messages[::-1])
+                      for f in assignment.functions)
+    reordered = dataclasses.replace(assignment, functions=functions,
+                                    payloads={f.name: payload(f) for f in functions})
+    correct = SUBMISSIONS / "correct" / "RNN.ipynb"
+    for using in (assignment, reordered, assignment, reordered):
+        result = grade_notebook(zygote, using, correct, "correct")
+        assert result.all_passed, [f.message for f in result.functions if f.status != "passed"]
+        assert [[c.name for c in f.cases] for f in result.functions] == \
+            [[c.name for c in f.cases] for f in using.functions]
