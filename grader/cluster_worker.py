@@ -28,7 +28,7 @@ from pathlib import Path
 from distributed import WorkerPlugin, get_worker
 
 from grader import __version__, grading
-from grader.assignment import Assignment, bundled_directory, load_assignment
+from grader.assignment import Assignment, load_assignment
 from grader.gradebook import content_hash
 from grader.grading import grade_notebook
 from grader.notebook import InvalidNotebook
@@ -131,11 +131,12 @@ class AssignmentPlugin(WorkerPlugin):
             return self._assignment, self._zygote
 
     def _find_sandbox(self, assignment: Assignment):
-        """The sandbox hiding what it hides on one machine, and here also the worker's own
-        folders and the installed grader's bundled assignments and references."""
+        """The sandbox hiding what it hides on one machine (``secrets_of``: the bundled
+        assignments and references of every copy of the grader too), and the worker's own
+        folders."""
         submissions = [Path(path) for path in self.submission_roots]
         hidden, shown = secrets_of(assignment, [self.root, self.local_directory], submissions)
-        hidden += [Path(path) for path in self.secrets] + _installed_secrets()
+        hidden += [Path(path) for path in self.secrets]
         sandbox, reason = find_sandbox(hidden, shown)
         if sandbox is None and self.require_sandbox:
             self.refusal = f"worker {self.address} has no sandbox: {reason}"
@@ -215,19 +216,6 @@ def plugin_state(dask_worker=None) -> dict:
     return {"pid": os.getpid(), "loads": dict(LOADS),
             "zygotes": {name: plugin.zygote_pid() for name, plugin in worker.plugins.items()
                         if isinstance(plugin, AssignmentPlugin)}}
-
-
-def _installed_secrets() -> list[Path]:
-    """The grader's own bundled assignments and references on this worker (the fork server's
-    Python path reaches the installed package), and the cache of built cases, which holds the
-    hidden cases and their expected values."""
-    bundled = bundled_directory()
-    try:
-        from grader.assignment import _cache_file
-        cases = _cache_file("assignment", "fingerprint").parent
-    except ImportError:  # no case cache in this version of the grader
-        cases = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "notebook-grader"
-    return [bundled, bundled.parent / "reference", cases]
 
 
 def _unreadable(assignment: Assignment, submission_id: str, path: str, reason: str) -> dict:

@@ -36,7 +36,7 @@ class Sandbox:
                      "--setenv", "HOME", "/tmp", "--chdir", "/tmp"]
         for path in _needed():  # the Python, its libraries and the grader: read-only
             arguments += ["--ro-bind", str(path), str(path)]
-        for path in _outermost([*self.hidden, *_grader_secrets()]):
+        for path in _outermost(self.hidden):
             arguments += ["--tmpfs", str(path)]
         for path in self.shown:
             arguments += ["--ro-bind", str(path), str(path)]
@@ -74,11 +74,15 @@ def _needed() -> list[Path]:
 
 
 def _grader_secrets() -> list[Path]:
-    """The reference and assignment folders of every copy of the grader package the sandbox
-    shows: the running one, and one installed in a package folder beside it (a checkout's tests
-    import the checkout while the virtual environment holds an installed copy)."""
+    """The bundled assignments and references of every copy of the grader the sandbox may show:
+    the running one (installed, or a checkout's), and any installed in a package folder beside
+    it (a checkout's tests import the checkout while the virtual environment holds a copy)."""
+    from grader.assignment import bundled_directory
+    bundled = bundled_directory()
     copies = [Path(__file__).parent] + [Path(folder) / "grader" for folder in _package_folders()]
-    return [copy / name for copy in copies for name in ("reference", "assignments") if (copy / name).is_dir()]
+    found = [bundled, bundled.parent / "reference"]
+    found += [copy / name for copy in copies for name in ("reference", "assignments")]
+    return [path for path in found if path.is_dir()]
 
 
 def _package_folders() -> list[str]:
@@ -132,6 +136,7 @@ def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tupl
     """What to hide from student code, and what to show again beneath it (``assignment``: an
     Assignment, or the AssignmentPaths read before it loads)."""
     reference = Path(assignment.reference_path).resolve().parent
-    hidden = [assignment.directory, assignment.directory.parent, reference, *outputs, case_cache_folder()]
+    hidden = [assignment.directory, assignment.directory.parent, reference, *outputs, case_cache_folder(),
+              *_grader_secrets()]
     hidden += [path if path.is_dir() else path.parent for path in submissions]
     return hidden, [assignment.provided]
