@@ -5,12 +5,14 @@ the gradebook read these and nothing else.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterator
 
 # statuses, worst first: a function takes the worst status among its cases
 FUNCTION_STATUSES = ("timeout", "error", "failed", "missing", "passed")
 CASE_STATUSES = ("timeout", "error", "failed", "not run", "passed")
+_MOST_SECONDS = 1e6  # no case runs for eleven days: a larger duration is a lie (and overflows a round)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class CaseResult:
     traceback: str = ""
     seconds: float = 0.0
     weight: float = 1.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "seconds", finite(self.seconds))
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "message": self.message,
@@ -86,6 +91,9 @@ class SubmissionResult:
     seconds: float = 0.0
     notebook_format: int | None = None
 
+    def __post_init__(self):
+        object.__setattr__(self, "seconds", finite(self.seconds))
+
     @property
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
@@ -128,6 +136,18 @@ def _case_from_dict(data: dict) -> CaseResult:
         mismatches=tuple(Mismatch(**m) for m in data.get("mismatches", [])), hint=data.get("hint", ""),
         traceback=data.get("traceback", ""), seconds=data.get("seconds", 0.0),
         weight=data.get("weight", 1.0))
+
+
+def finite(value, fallback: float = 0.0) -> float:
+    """A duration as the reports can hold it: a finite, non-negative float. Durations may come
+    from the student's process, whose clock the student's code can patch (NaN, inf, a negative
+    number, one too large to round, or not a number at all): those become ``fallback``, so no value a child reports can
+    stop the gradebook or an export from being written."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return fallback
+    return number if math.isfinite(number) and 0 <= number <= _MOST_SECONDS else fallback
 
 
 def worst(statuses, order=FUNCTION_STATUSES) -> str:
