@@ -338,17 +338,31 @@ def find_notebooks(paths: list[str]) -> list[tuple[str, str]]:
         if path.is_dir():
             found.extend((os.path.splitext(relative)[0], os.path.join(path, *relative.split("/")))
                          for relative in _notebooks_below(path))
-        elif path.is_file():
+        elif path.is_file() or path.is_symlink():  # a link is listed, to be refused as one
             found.append((path.stem, str(path)))
         else:
             raise UsageError(f"{name}: no such file or folder")
     if not found:
         raise UsageError(f"no notebooks (*.ipynb) in {', '.join(paths)}")
-    seen: dict[str, int] = {}
+    # the same file named twice is graded once; two files with one id: the later one gets the
+    # first free -N, never an id another notebook has by its own name
+    taken = {submission_id for submission_id, _ in found}
+    ids: set[str] = set()
+    files: set[str] = set()
     unique = []
     for submission_id, path in found:
-        seen[submission_id] = seen.get(submission_id, 0) + 1
-        unique.append((submission_id if seen[submission_id] == 1 else f"{submission_id}-{seen[submission_id]}", path))
+        file = os.path.normpath(os.path.abspath(path))
+        if file in files:
+            continue
+        files.add(file)
+        if submission_id in ids:
+            number = 2
+            while f"{submission_id}-{number}" in taken:
+                number += 1
+            submission_id = f"{submission_id}-{number}"
+            taken.add(submission_id)
+        ids.add(submission_id)
+        unique.append((submission_id, path))
     return unique
 
 
@@ -360,7 +374,8 @@ def _notebooks_below(folder: Path) -> list[str]:
         folders[:] = [name for name in folders if name != ".ipynb_checkpoints"]
         relative = os.path.relpath(directory, folder)
         for name in files:
-            if name.endswith(".ipynb") and os.path.isfile(os.path.join(directory, name)):
+            path = os.path.join(directory, name)  # a link is listed, to be refused as one
+            if name.endswith(".ipynb") and (os.path.isfile(path) or os.path.islink(path)):
                 found.append(name if relative == "." else f"{relative}/{name}".replace(os.sep, "/"))
     return sorted(found, key=lambda relative: relative.split("/"))
 

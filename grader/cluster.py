@@ -226,6 +226,8 @@ class _Window:
 
 def _payload(path: Path) -> tuple[tuple, str | None]:
     """What the worker receives instead of a path, and the content hash of what was sent."""
+    if path.is_symlink():  # as grader.notebook refuses it: the link's target is not the student's
+        return ("unreadable", "it is a symbolic link, not a notebook file"), None
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:  # the worker makes a sparse file this size: the same refusal

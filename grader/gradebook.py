@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +49,18 @@ class Key:
 def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", opener=_no_link) as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError as error:  # an unreadable file is graded (as invalid) every time
         return f"unreadable:{error.errno}"
     return digest.hexdigest()
+
+
+def _no_link(path, flags: int) -> int:
+    """Open without following a symbolic link (refused as a submission; its target may be a
+    pipe that would block) and without waiting on anything that is not a plain file."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
 class Gradebook:

@@ -6,8 +6,11 @@ nested to blow the parser's stack) is refused here with a one-line reason.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +59,13 @@ class Notebook:
 
 def load_notebook(path: Path | str) -> Notebook:
     path = Path(path)
-    return parse_notebook(_read_bytes(path), path)
+    return parse_notebook(read_notebook_bytes(path), path)
+
+
+def read_notebook_bytes(path: Path | str) -> bytes:
+    """The bytes of a notebook file; ``InvalidNotebook`` when it is not a regular file that can
+    be read (a symbolic link, a folder, a pipe) or is too large."""
+    return _read_bytes(Path(path))
 
 
 def parse_notebook(data: bytes, path: Path) -> Notebook:
@@ -140,12 +149,36 @@ def _converted(raw: dict) -> nbformat.NotebookNode:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, if it is a regular file: a symbolic link is refused, whatever it points
+    to (a link to the instructor's solution notebook would otherwise be graded as the student's
+    work and shown on their page), and so is anything else that is not a plain file (a pipe
+    would block the grader)."""
+    if path.is_symlink():
+        raise InvalidNotebook("a symbolic link, not a notebook file: hand in the notebook itself "
+                              "(submissions are read only as regular files)")
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise InvalidNotebook(f"the file is over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
-        return path.read_bytes()
+        # O_NOFOLLOW: a link swapped in after the check above is refused all the same
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InvalidNotebook("a symbolic link, not a notebook file: hand in the notebook itself "
+                                  "(submissions are read only as regular files)") from None
         raise InvalidNotebook(f"cannot read the file: {error.strerror or error}") from None
+    with open(descriptor, "rb") as handle:
+        try:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise InvalidNotebook("not a regular file (a folder, a pipe or a device): hand in the "
+                                      "notebook file itself")
+            if status.st_size > MAX_NOTEBOOK_BYTES:
+                raise InvalidNotebook(f"the file is over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        except OSError as error:
+            raise InvalidNotebook(f"cannot read the file: {error.strerror or error}") from None
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise InvalidNotebook(f"the file is over the {MAX_NOTEBOOK_BYTES // 2**20} MiB limit")
+    return data
 
 
 def _short(value) -> str:
