@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.assignment import Assignment
+from grader.export import written_atomically
+from grader.names import output_name
 from grader.results import CaseResult, FunctionResult, SubmissionResult, afresh
 
 FORMATS: dict[str, str] = {
@@ -122,7 +124,7 @@ def write_gradescope_json(path: Path, assignment: Assignment, result: Submission
 
 def write_gradescope(out_dir: Path, assignment: Assignment, results) -> list[Path]:
     """``gradescope/<id>.json`` for every submission."""
-    return [write_gradescope_json(out_dir / "gradescope" / f"{result.id}.json", assignment, result)
+    return [write_gradescope_json(out_dir / "gradescope" / output_name(result.id, ".json"), assignment, result)
             for result in results]
 
 
@@ -237,8 +239,7 @@ def write_junit_xml(path: Path, assignment: Assignment,
     marker = f"suites-{secrets.token_hex(8)}"
     root.text = marker
     opening, closing = ElementTree.tostring(root, encoding="unicode").split(marker)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
+    with written_atomically(path) as handle:
         handle.write("<?xml version='1.0' encoding='utf-8'?>\n" + opening)
         written = False
         for result in each():
@@ -247,7 +248,6 @@ def write_junit_xml(path: Path, assignment: Assignment,
             handle.write("\n " + ElementTree.tostring(suite, encoding="unicode"))
             written = True
         handle.write(("\n" if written else "") + closing)
-    temporary.replace(path)
     return path
 
 
@@ -269,6 +269,5 @@ def _timestamp(iso: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    with written_atomically(path) as handle:
+        handle.write(text)

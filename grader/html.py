@@ -28,6 +28,7 @@ from pygments.formatters import HtmlFormatter
 from grader.appendix import Appendix, render_appendix
 from grader.assignment import Assignment, Case, GradedFunction
 from grader.highlighting import code_html
+from grader.names import output_name
 from grader.reproduce import reproduce
 from grader.results import FUNCTION_STATUSES, CaseResult, FunctionResult, Mismatch, SubmissionResult, afresh
 
@@ -59,16 +60,14 @@ ICON_SYMBOLS = Markup('<svg width="0" height="0" style="position:absolute" aria-
 ICON_REFS = {status: Markup('<svg class="icon" width="16" height="16" aria-hidden="true" focusable="false">'
                             f'<use href="#gi-{status.replace(" ", "")}"/></svg>') for status in _ICON_BODIES}
 _TEMPLATES = Path(__file__).parent / "templates"
-_RESERVED_PAGES = {"index"}  # a submission called index must not overwrite the overview
 _ARRAY_ROWS, _ARRAY_COLUMNS = 8, 10
 _SORT_SCRIPT = (_TEMPLATES / "sort.js").read_text(encoding="utf-8") if (_TEMPLATES / "sort.js").is_file() else ""
 
 
 def page_name(submission_id: str) -> str:
-    """The student page's path within the output folder, mirroring the submission's id."""
-    if submission_id.lower() in _RESERVED_PAGES:
-        return submission_id + "-submission.html"
-    return submission_id + ".html"
+    """The student page's path within the output folder, mirroring the submission's id; never
+    another submission's page nor one of the batch's files (``grader.names``)."""
+    return output_name(submission_id, ".html")
 
 
 def page_href(submission_id: str) -> str:
@@ -168,16 +167,19 @@ def render_submission(assignment: Assignment, result: SubmissionResult, *, overv
                       appendix: bool = True) -> str:
     """The student page: header, a row per function, each failure expanded, then the notebook."""
     statuses = {function.name: function.status for function in result.functions}
-    rendered = (render_appendix(result.path) if appendix and result.status == "graded"
-                else Appendix(error="" if appendix else "not rendered"))
-    cell_sources = {cell.number: cell.source for cell in rendered.cells if cell.source}
-    functions = [_function_view(assignment, function, statuses, cell_sources.get(function.cell))
-                 for function in result.functions]
     cell_warnings: dict[int, list[str]] = {}
     for warning in result.warnings:
         number = warning_cell(warning)
         if number is not None:
             cell_warnings.setdefault(number, []).append(warning)
+    pointed_at = {function.cell for function in result.functions if function.cell is not None}
+    pointed_at |= {function.section_cell for function in result.functions if function.section_cell is not None}
+    rendered = (render_appendix(result.path, pointed_at | set(cell_warnings))
+                if appendix and result.status == "graded"
+                else Appendix(error="" if appendix else "not rendered"))
+    cell_sources = {cell.number: cell.source for cell in rendered.cells if cell.source}
+    functions = [_function_view(assignment, function, statuses, cell_sources.get(function.cell))
+                 for function in result.functions]
     defined_in: dict[int, list[FunctionResult]] = {}
     for function in result.functions:
         if function.cell is not None:

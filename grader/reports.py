@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.assignment import Assignment
-from grader.export import write_grades_csv, write_results_json
+from grader.export import write_grades_csv, write_results_json, written_atomically
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
 from grader.html import page_name, render_index, render_submission
 from grader.results import SubmissionResult, afresh
@@ -58,25 +59,41 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})")
     each = afresh(results)
-    written = []
+    written: list[Path] = []
+
+    def attempt(write: Callable[[], Path | list[Path]]) -> None:
+        """One report; a file that cannot be written (a folder in its way) is said in one line,
+        and the others are still written."""
+        try:
+            made = write()
+        except OSError as error:
+            print(f"grader: {error}", file=sys.stderr)
+            return
+        written.extend(made if isinstance(made, list) else [made])
+
     if pages:
-        written.extend(write_submission_page(out_dir, assignment, result, overview=True) for result in each())
-    write_results_json(out_dir / "results.json", assignment, each())
-    written.append(out_dir / "results.json")
-    write_grades_csv(out_dir / "grades.csv", assignment, each())
-    written.append(out_dir / "grades.csv")
-    index = out_dir / "index.html"
-    temporary = index.with_name(index.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score))
-    temporary.replace(index)
-    written.append(index)
+        for result in each():
+            attempt(lambda: write_submission_page(out_dir, assignment, result, overview=True))
+    attempt(lambda: _written(write_results_json, out_dir / "results.json", assignment, each()))
+    attempt(lambda: _written(write_grades_csv, out_dir / "grades.csv", assignment, each()))
+    attempt(lambda: _write_index(out_dir / "index.html", assignment, each, by_score))
     for name in dict.fromkeys(formats):
         if name == "gradescope":
-            written.extend(write_gradescope(out_dir, assignment, each()))
+            attempt(lambda: write_gradescope(out_dir, assignment, each()))
         elif name == "junit":
-            written.append(write_junit_xml(out_dir / "junit.xml", assignment, each))
+            attempt(lambda: write_junit_xml(out_dir / "junit.xml", assignment, each))
     return written
+
+
+def _written(write, path: Path, *arguments) -> Path:
+    write(path, *arguments)
+    return path
+
+
+def _write_index(index: Path, assignment: Assignment, each, by_score) -> Path:
+    with written_atomically(index) as handle:
+        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score))
+    return index
 
 
 def parse_formats(values: list[str] | None) -> tuple[str, ...]:
@@ -92,7 +109,6 @@ def parse_formats(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    with written_atomically(path) as handle:
+        handle.write(text)
 
