@@ -20,12 +20,17 @@ import jinja2
 from markupsafe import Markup
 
 from grader.highlighting import cell_html
-from grader.notebook import InvalidNotebook, read_node
+from grader.notebook import InvalidNotebook, read_node, read_notebook_bytes
 from grader.sanitize import sanitize_html
 
 MAX_TEXT_CHARS = 20_000  # per output: a student's training loop can print megabytes
 MAX_IMAGE_CHARS = 2_000_000  # per image, base64
 MAX_HTML_CHARS = 200_000
+# the whole appendix: a notebook of a hundred thousand cells would make a page of tens of
+# megabytes that takes a minute to draw; past these, cells are left out (those that define a
+# graded function or carry a warning are always shown) and the page says which
+MAX_CELLS = 400
+MAX_SOURCE_CHARS = 1_000_000
 
 _TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
 {% block any_cell %}<!--grader-cell:{{ resources.grader_nonce }}:{{ cell.metadata.get('grader_cell', 0) }}-->
@@ -53,17 +58,23 @@ class AppendixCell:
 class Appendix:
     cells: tuple[AppendixCell, ...] = ()
     error: str = ""  # why the notebook could not be rendered
+    left_out: str = ""  # which cells are not shown, and why (a notebook too long for a page)
 
 
-def render_appendix(path: str | Path) -> Appendix:
+def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozenset()) -> Appendix:
+    """The notebook's cells as HTML; of a very long notebook, the first cells and the cells in
+    ``keep`` (those the page points to), with ``left_out`` saying what is not shown."""
     try:
-        node, _ = read_node(Path(path).read_bytes())
-    except OSError as error:
-        return Appendix(error=f"the notebook cannot be read: {error.strerror or error}")
+        node, _ = read_node(read_notebook_bytes(path))
     except InvalidNotebook as error:
         return Appendix(error=str(error))
-    for number, cell in enumerate(node.cells, start=1):
+    every = node.cells
+    for number, cell in enumerate(every, start=1):
+        if not isinstance(cell, dict):
+            return Appendix(error=f"cell {number} is not a JSON object")
         cell.setdefault("metadata", {})["grader_cell"] = number
+    node.cells, left_out = _within_bounds(every, keep)
+    for cell in node.cells:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             _trim(output)
     nonce = secrets.token_hex(8)
@@ -82,9 +93,9 @@ def render_appendix(path: str | Path) -> Appendix:
     cells = []
     for number_text, html in zip(pieces[1::2], pieces[2::2]):
         number = int(number_text)
-        if not 1 <= number <= len(node.cells):
+        if not 1 <= number <= len(every):
             continue
-        source = node.cells[number - 1]
+        source = every[number - 1]
         count = source.get("execution_count")
         text = source.get("source")
         cells.append(AppendixCell(number, str(source.get("cell_type", "")),
@@ -92,7 +103,39 @@ def render_appendix(path: str | Path) -> Appendix:
                                   Markup(marker.sub(lambda found: code.get(found.group(0), ""),
                                                     sanitize_html(html))),
                                   text if isinstance(text, str) and source.get("cell_type") == "code" else ""))
-    return Appendix(tuple(cells))
+    return Appendix(tuple(cells), left_out=left_out)
+
+
+def _within_bounds(cells: list, keep) -> tuple[list, str]:
+    """The cells to draw: in order, until MAX_CELLS or MAX_SOURCE_CHARS, then only those in
+    ``keep``; and a sentence naming the cells left out."""
+    chosen, omitted, size = [], [], 0
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source")
+        length = len(source) if isinstance(source, str) else 0
+        if number in keep or (len(chosen) < MAX_CELLS and size + length <= MAX_SOURCE_CHARS):
+            chosen.append(cell)
+            size += length
+        else:
+            omitted.append(number)
+    if not omitted:
+        return chosen, ""
+    ranges = _ranges(omitted)
+    shown = ", ".join(ranges[:5]) + (f" and {len(ranges) - 5} more ranges" if len(ranges) > 5 else "")
+    return chosen, (f"{len(omitted):,} of the notebook's {len(cells):,} cells are not shown ({shown}): a page "
+                    f"shows at most {MAX_CELLS} cells or {MAX_SOURCE_CHARS:,} characters "
+                    f"of code, and always the cells that define a graded function or carry a warning.")
+
+
+def _ranges(numbers: list[int]) -> list[str]:
+    ranges, start = [], None
+    for index, number in enumerate(numbers):
+        if start is None:
+            start = number
+        if index + 1 == len(numbers) or numbers[index + 1] != number + 1:
+            ranges.append(f"cell {start}" if start == number else f"cells {start}–{number}")
+            start = None
+    return ranges
 
 
 def _highlight_code(source, language=None, metadata=None):

@@ -25,6 +25,7 @@ _MAY_DEFINE = re.compile(
     r"(?:[-+]?[\d.(]|[rRbBuUfF]{0,2}['\"]|True\b|False\b|None\b))", re.MULTILINE)
 _ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*(?:\[[^\n]*\])?\s*=(?!=)", re.MULTILINE)
 _MAX_CONSTANT_CHARS = 10_000
+_MAX_WARNINGS = 50
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ def _extract(notebook: Notebook, ignored_modules: frozenset[str]) -> Submission:
                 warnings.append(_parse_warning(cell, error))
                 continue
             program.append(ProgramCell(cell.number, source, tuple(kept), codes))
+    if len(warnings) > _MAX_WARNINGS:  # a notebook of a thousand broken cells: the first say enough
+        more = len(warnings) - _MAX_WARNINGS
+        warnings = warnings[:_MAX_WARNINGS] + [f"and {more} more cells were skipped (not listed)"]
     return Submission(tuple(program), functions, tuple(warnings), variables)
 
 
@@ -175,9 +179,11 @@ def _is_simple_constant(value: ast.expr) -> bool:
         return False
     try:
         constant = ast.literal_eval(value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        # unparsing an integer of more than 4300 digits raises ValueError (Python's limit on
+        # int-to-text conversion): such a constant is far over the size kept anyway
+        return _immutable(constant) and len(ast.unparse(value)) <= _MAX_CONSTANT_CHARS
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, OverflowError):
         return False
-    return _immutable(constant) and len(ast.unparse(value)) <= _MAX_CONSTANT_CHARS
 
 
 def _immutable(constant) -> bool:

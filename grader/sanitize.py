@@ -36,10 +36,14 @@ _NUMBER = re.compile(r"^\d{1,5}%?$")
 
 
 def sanitize_html(fragment: str) -> str:
-    """The fragment with only allowlisted tags and attributes, balanced and escaped."""
+    """The fragment with only allowlisted tags and attributes, balanced and escaped. Markup the
+    parser cannot read at all comes out as text: the page is written whatever a student wrote."""
     cleaner = _Cleaner()
-    cleaner.feed(fragment)
-    cleaner.close()
+    try:
+        cleaner.feed(fragment)
+        cleaner.close()
+    except Exception:  # html.parser asserts on some malformed declarations
+        return f'<pre class="nb-unreadable">{escape(fragment, quote=False)}</pre>'
     return cleaner.result()
 
 
@@ -109,6 +113,14 @@ class _Cleaner(HTMLParser):
 
     def unknown_decl(self, data):
         return
+
+    def parse_marked_section(self, i, report=1):
+        """``<![x``: html.parser asserts on a marked section it does not know; it is text."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            self.handle_data(self.rawdata[i:i + 3])
+            return i + 3
 
     def result(self) -> str:
         return "".join(self._out) + "".join(f"</{name}>" for name in reversed(self._open))
