@@ -62,6 +62,12 @@ def release(assignment: Assignment, out: Path, solution: Path | None = None) -> 
         source = nbformat.read(str(solution), as_version=4)
     except Exception as error:  # noqa: BLE001  (nbformat raises many kinds)
         raise ReleaseError(f"{solution}: not a readable notebook ({type(error).__name__}: {error})") from None
+    solved = provided_solutions(assignment)
+    if solved:
+        module, name = solved[0]
+        raise ReleaseError(f"release refused: the provided module {module} defines the graded function "
+                           f"{name}: a student could hand in a copy of it. Remove it from "
+                           f"{assignment.provided}")
     notebook = student_notebook(source, assignment.graded_names, where=solution.name)
     name = f"{assignment.name}.ipynb"
     leaks = find_leaks(notebook, solution_lines(assignment, source), *given_lines(assignment, source))
@@ -82,6 +88,25 @@ def release(assignment: Assignment, out: Path, solution: Path | None = None) -> 
         (out / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         written.append(out / path.name)
     return written
+
+
+def provided_solutions(assignment: Assignment) -> list[tuple[str, str]]:
+    """(module file, function) for every graded function a provided module defines."""
+    found = []
+    for path in sorted(assignment.provided.glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names = [node.id]  # initialize_adam = ...
+            else:
+                continue
+            found += [(path.name, name) for name in names if name in assignment.graded_names]
+    return found
 
 
 # --------------------------------------------------------------------------- the student notebook
@@ -323,14 +348,20 @@ _KEYWORDS = frozenset({"in", "for", "if", "elif", "while", "return", "and", "or"
 def computes(statement: str) -> bool:
     """Whether a normalised statement computes something (an operator other than ``//``, or a call
     other than len, range and the like), rather than only unpacking, taking shapes or returning."""
+    return _computations(statement) > 0
+
+
+def _computations(statement: str) -> int:
+    """How many operators and calls (other than len, range and the like) a normalised statement has."""
     tokens = statement.split(" ")
+    count = 0
     for before, token in zip([""] + tokens, tokens):
         if token in _OPERATORS:
-            return True
-        if token == "(" and (before in (")", "]") or before.isidentifier() and before not in _HARMLESS_CALLS
-                             and before not in _KEYWORDS):
-            return True
-    return False
+            count += 1
+        elif token == "(" and (before in (")", "]") or before.isidentifier() and before not in _HARMLESS_CALLS
+                               and before not in _KEYWORDS):
+            count += 1
+    return count
 
 
 def find_leaks(notebook, solution: dict[str, str], provided: set[str] = frozenset(),
@@ -358,3 +389,47 @@ def _markdown(source: str) -> list[tuple[int, str, bool]]:
         for _, statement, _ in _one_line(text):
             found.append((number, statement, False))
     return found
+
+
+# --------------------------------------------------------------------------- lines in prose (hints)
+
+_ASSIGNING = frozenset({"=", "+=", "-=", "*=", "/=", "@=", "**=", "//=", "%="})
+
+
+def solution_fragments(solution: dict[str, str]) -> dict[str, str]:
+    """Compact text (no spaces, one kind of quote) -> origin, for each statement of the solution
+    that computes something and for the right-hand side of each such assignment: what a hint
+    must not quote, however it is spaced."""
+    fragments: dict[str, str] = {}
+    for statement, origin in solution.items():
+        if not computes(statement):
+            continue
+        fragments.setdefault(_compact(statement), origin)
+        tokens = statement.split(" ")
+        depth = 0
+        for index, token in enumerate(tokens):
+            depth += (token in ("(", "[", "{")) - (token in (")", "]", "}"))
+            if depth == 0 and token in _ASSIGNING:
+                value = " ".join(tokens[index + 1:])
+                if _computations(value) > 1:  # tanh(c_next) alone is a formula, not a line
+                    fragments.setdefault(_compact(value), origin)
+                break
+    return fragments
+
+
+def text_leaks(text: str, fragments: dict[str, str]) -> list[tuple[str, str]]:
+    """(fragment, origin) for every solution fragment that ``text`` quotes."""
+    compact = _compact(text)
+    return [(fragment, origin) for fragment, origin in fragments.items() if fragment in compact]
+
+
+_SUBSCRIPT = re.compile(r"\[[^\[\]]*\]")
+
+
+def _compact(text: str) -> str:
+    """Without spaces, subscripts (``v["dW" + str(l)]`` is ``v``) and the ``np.`` prefix, with one
+    kind of quote: the same line however it is spelled or indexed."""
+    compact = "".join(text.replace('"', "'").split()).rstrip(":")
+    for _ in range(5):  # nested subscripts, innermost first
+        compact = _SUBSCRIPT.sub("", compact)
+    return compact.replace("np.", "")

@@ -277,7 +277,7 @@ CATALOGUE = {
                            "tanh is applied twice"),
     "tanh(z * z)": ("rnn_cell_backward", [("dtanh = da_next * (1 - a_next ** 2)",
                                            "z = np.dot(Wax, xt) + np.dot(Waa, a_prev) + ba\n    dtanh = da_next * (1 - np.tanh(z * z))")],
-                    "1 - np.tanh(z * z): it is 1 - np.tanh(z) ** 2"),
+                    "1 - tanh(z * z): it is 1 - tanh(z) ** 2"),
     "sum over the wrong axis": ("rnn_cell_backward", [("np.sum(dtanh, axis=1, keepdims=True)", "np.sum(dtanh, axis=0, keepdims=True)")],
                                 "the bias gradient is summed over the wrong axis"),
     "sum over everything": ("rnn_cell_backward", [("np.sum(dtanh, axis=1, keepdims=True)", "np.sum(dtanh)")],
@@ -287,7 +287,7 @@ CATALOGUE = {
     # rnn_backward and lstm_backward
     "= for += (rnn)": ("rnn_backward", [("dWax += dWaxt", "dWax = dWaxt")],
                        "dWax: the gradients are not accumulated over time"),
-    "dW += dW": ("rnn_backward", [("dWaa += dWaat", "dWaa += dWaa")], "dWaa: the gradients stay zero: dW += dW"),
+    "dW += dW": ("rnn_backward", [("dWaa += dWaat", "dWaa += dWaa")], "dWaa: the gradients stay zero: the total is added to itself"),
     "da_prev not fed back (rnn)": ("rnn_backward", [("da[:, :, t] + da_prevt", "da[:, :, t]")], "da_prev is not fed back"),
     "loop forwards in backprop": ("rnn_backward", [("reversed(range(T_x))", "range(T_x)")], "the time loop runs forwards"),
     "cache of step 0": ("rnn_backward", [("caches[t])", "caches[0])")], "every step uses the cache of step 0"),
@@ -311,7 +311,7 @@ CATALOGUE = {
     "dcct without the tanh derivative": ("lstm_cell_backward", [("* da_next) * (1 - cct ** 2)", "* da_next)")],
                                          "dcct is missing the derivative of tanh"),
     "1 - c_next ** 2": ("lstm_cell_backward", [("(1 - np.tanh(c_next) ** 2)", "(1 - c_next ** 2)")],
-                        "1 - c_next ** 2: it is 1 - np.tanh(c_next) ** 2"),
+                        "1 - c_next ** 2: it is 1 - tanh(c_next) ** 2"),
     "dot without the sigmoid derivative": ("lstm_cell_backward", [("dot = da_next * np.tanh(c_next) * ot * (1 - ot)", "dot = da_next * np.tanh(c_next)")],
                                            "dot is missing the derivative of the sigmoid"),
     "half a sigmoid derivative": ("lstm_cell_backward", [("* it * (1 - it)", "* it")],
@@ -328,7 +328,7 @@ CATALOGUE = {
     "dbX = np.sum(dWX)": ("lstm_cell_backward", [(f"db{g} = np.sum(d{g2}t, axis=1, keepdims=True)", f"db{g} = np.sum(dW{g}, axis=1, keepdims=True)")
                                                  for g, g2 in (("f", "f"), ("i", "i"), ("o", "o"))] +
                           [("dbc = np.sum(dcct, axis=1, keepdims=True)", "dbc = np.sum(dWc, axis=1, keepdims=True)")],
-                          "the bias gradient is summed from the weight gradient (db = np.sum(dW ...))"),
+                          "the bias gradient is summed from the weight gradient (a sum of dW over axis 1)"),
     "lstm keepdims missing": ("lstm_cell_backward", [("axis=1, keepdims=True)", "axis=1)")],
                               "dbf, dbi, dbc and dbo have the right values but shape (5,) where (5, 1) is expected"),
     # Adam
@@ -377,7 +377,7 @@ def test_two_mistakes_in_different_outputs_are_both_named(grade):
     name, edits, _ = CATALOGUE["tanh(z * z)"]
     source = mistaken(name, *edits, ("axis=1, keepdims=True)", "axis=1)"))
     hint = shown_hint(graded(grade, name, source))
-    assert hint.startswith("dxt, da_prev, dWax, dWaa and dba: the derivative of tanh is written 1 - np.tanh(z * z)")
+    assert hint.startswith("dxt, da_prev, dWax, dWaa and dba: the derivative of tanh is written 1 - tanh(z * z)")
     assert "Also, dba has shape (5,) where (5, 1) is expected" in hint
 
 

@@ -249,30 +249,33 @@ MISTAKES = [
              "normalise over axis 0 (the classes), e.g. with the provided softmax(z)",
              _rnn_cell_forward, "softmax-axis", output="rows"),
     _mistake("rnn_cell_forward",
-             "yt_pred is missing the softmax: yt_pred = softmax(Wya @ a_next + by)",
+             "yt_pred is missing the softmax: the prediction is the softmax (over the classes) of the "
+             "output layer's linear step from a_next, not the linear step itself",
              _rnn_cell_forward, "missing-activation", output="none"),
     _mistake("rnn_cell_forward",
-             "a_next is missing the tanh: a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba)",
+             "a_next is missing the tanh: the new hidden state is tanh of the linear step "
+             "(Waa a_prev + Wax xt + ba), not the linear step itself",
              _rnn_cell_forward, "missing-activation", activation=lambda z: z),
     _mistake("rnn_cell_forward",
-             "yt_pred is computed from a_prev: the prediction comes from the new state, "
-             "softmax(Wya @ a_next + by)",
+             "yt_pred is computed from a_prev: the prediction comes from the new hidden state, a_next, "
+             "computed a line before it",
              _rnn_cell_forward, "wrong-variable", y_from="a_prev"),
     # lstm_cell_forward
     _mistake("lstm_cell_forward",
-             "concat is stacked in the wrong order: the weights expect a_prev on top of xt, "
-             "np.concatenate((a_prev, xt), axis=0)",
+             "concat is stacked in the wrong order: the weights expect the rows of a_prev on top of "
+             "those of xt (joined along axis 0, a_prev first)",
              _lstm_cell_forward, "concat-order", concat="x-first"),
     _mistake("lstm_cell_forward",
              "the softmax is taken over the wrong axis: each column (one example) must sum to 1, so "
              "normalise over axis 0, e.g. with the provided softmax(z)",
              _lstm_cell_forward, "softmax-axis", output="rows"),
     _mistake("lstm_cell_forward",
-             "a_next is missing the tanh of the cell state: a_next = ot * np.tanh(c_next)",
+             "a_next is missing the tanh of the cell state: the output gate ot multiplies tanh(c_next), "
+             "not c_next itself",
              _lstm_cell_forward, "missing-activation", tanh_c=False),
     _mistake("lstm_cell_forward",
-             "yt_pred is computed from c_next: the prediction comes from the hidden state, "
-             "softmax(Wy @ a_next + by)",
+             "yt_pred is computed from c_next: the prediction comes from the hidden state a_next, "
+             "not from the cell state",
              _lstm_cell_forward, "wrong-variable", y_from="c_next"),
     # rnn_forward and lstm_forward
     *[_mistake(name, words, implementation, kind, **options)
@@ -288,71 +291,71 @@ MISTAKES = [
            {"input_step": 0}),
       )],
     _mistake("lstm_forward",
-             "a and c are one array under two names (c = a, or a = c = np.zeros(...)), so writing one "
-             "overwrites the other: give each its own np.zeros((n_a, m, T_x))",
+             "a and c are one array under two names (c = a, or a = c = one array of zeros), so writing "
+             "one overwrites the other: give each an array of zeros of its own, of shape (n_a, m, T_x)",
              _lstm_forward, "aliasing", alias="c-last"),
     _mistake("lstm_forward",
-             "a and c are one array under two names (c = a, or a = c = np.zeros(...)), so writing one "
-             "overwrites the other: give each its own np.zeros((n_a, m, T_x))",
+             "a and c are one array under two names (c = a, or a = c = one array of zeros), so writing "
+             "one overwrites the other: give each an array of zeros of its own, of shape (n_a, m, T_x)",
              _lstm_forward, "aliasing", alias="a-last"),
     _mistake("lstm_forward",
              "the cell state is not carried from step to step: pass c_next from the step before as "
              "c_prev (zeros only at t = 0)",
              _lstm_forward, "no-feedback", c_carried=False),
     _mistake("lstm_forward",
-             "the cell state starts from a0: c starts at zeros, c_next = np.zeros((n_a, m)); only the "
+             "the cell state starts from a0: the cell state starts at zeros of shape (n_a, m); only the "
              "hidden state starts at a0",
              _lstm_forward, "initial-state", c0="a0"),
     # rnn_cell_backward
     _mistake("rnn_cell_backward",
-             "the derivative of tanh is missing: dtanh = da_next * (1 - a_next ** 2), since a_next is "
-             "already tanh(z)",
+             "the derivative of tanh is missing: da_next must be multiplied by the derivative of tanh "
+             "at z, 1 - tanh(z) ** 2, which is 1 - a_next ** 2 since a_next is already tanh(z)",
              _rnn_cell_backward, "derivative", derivative="forgotten"),
     _mistake("rnn_cell_backward",
-             "tanh is applied twice: a_next is already tanh(z), so its derivative is 1 - a_next ** 2, "
-             "not 1 - np.tanh(a_next) ** 2",
+             "tanh is applied twice: a_next is already tanh(z), so the derivative is 1 - a_next ** 2, "
+             "not 1 - tanh(a_next) ** 2",
              _rnn_cell_backward, "derivative", derivative="tanh-twice"),
     _mistake("rnn_cell_backward",
-             "the derivative of tanh is written 1 - np.tanh(z * z): it is 1 - np.tanh(z) ** 2 "
-             "(square the tanh, not z), or simply 1 - a_next ** 2",
+             "the derivative of tanh is written 1 - tanh(z * z): it is 1 - tanh(z) ** 2 "
+             "(square the tanh, not z), which is 1 - a_next ** 2",
              _rnn_cell_backward, "derivative", derivative="tanh-zz"),
     *[_mistake(name, words, implementation, kind, bias=bias)
       for name, implementation in (("rnn_cell_backward", _rnn_cell_backward),
                                    ("lstm_cell_backward", _lstm_cell_backward))
       for words, kind, bias in (
-          ("the bias gradient is summed over the wrong axis: sum over the examples, "
-           "np.sum(dz, axis=1, keepdims=True), to get shape (n_a, 1)", "sum-axis", "axis0"),
+          ("the bias gradient is summed over the wrong axis: sum over the examples (axis 1, keeping "
+           "the axis) to get shape (n_a, 1)", "sum-axis", "axis0"),
           ("the bias gradient is summed over everything (a single number): sum over the examples "
-           "only, np.sum(dz, axis=1, keepdims=True)", "sum-axis", "everything"),
-          ("the bias gradient is summed from the weight gradient (db = np.sum(dW ...)): it is the sum "
-           "of the gate's own gradient over the examples, e.g. dbf = np.sum(dft, axis=1, keepdims=True)",
-           "bias-from-dW", "from-dW"),
-          ("the bias gradient is summed from the weight gradient (db = np.sum(dW)): it is the sum "
-           "of the gate's own gradient over the examples, e.g. dbf = np.sum(dft, axis=1, keepdims=True)",
-           "bias-from-dW", "from-dW-everything"),
+           "only (axis 1, keeping the axis)", "sum-axis", "everything"),
+          ("the bias gradient is summed from the weight gradient (a sum of dW over axis 1): it is the "
+           "sum of the gradient before the weights (dz, or a gate's dft, dit, dcct, dot) over the "
+           "examples", "bias-from-dW", "from-dW"),
+          ("the bias gradient is summed from the weight gradient (the sum of all of dW): it is the "
+           "sum of the gradient before the weights (dz, or a gate's dft, dit, dcct, dot) over the "
+           "examples", "bias-from-dW", "from-dW-everything"),
       )],
     # lstm_cell_backward
     *[_mistake("lstm_cell_backward",
-               "dcct follows the misprinted equation (8) of the v3a notebook (an extra * cct and "
-               "tanh(cct)): use dcct = (dc_next * it + ot * (1 - np.tanh(c_next) ** 2) * it * da_next) "
-               "* (1 - cct ** 2)",
+               "dcct follows the misprinted equation (8) of the v3a notebook (an extra factor cct and a "
+               "tanh(cct)): dcct is the whole gradient reaching c_next (dc_next plus the part through "
+               "a_next) times it, times the derivative of tanh at the candidate, 1 - cct ** 2",
                _lstm_cell_backward, "v3a-misprint", dcct=variant)
       for variant in ("misprint", "misprint-literal", "misprint-outer")],
     _mistake("lstm_cell_backward",
-             "dcct is missing the derivative of tanh: multiply by (1 - cct ** 2), since cct is already "
+             "dcct is missing the derivative of tanh: multiply by 1 - cct ** 2, since cct is already "
              "tanh(...)",
              _lstm_cell_backward, "derivative", dcct="no-derivative"),
     _mistake("lstm_cell_backward",
-             "tanh is applied twice in dcct: cct is already tanh(...), so its derivative is "
-             "1 - cct ** 2, not 1 - np.tanh(cct) ** 2",
+             "tanh is applied twice in dcct: cct is already tanh(...), so the derivative is "
+             "1 - cct ** 2, not 1 - tanh(cct) ** 2",
              _lstm_cell_backward, "derivative", dcct="tanh-twice"),
     _mistake("lstm_cell_backward",
              "the derivative of tanh(c_next) is written 1 - c_next ** 2: it is "
-             "1 - np.tanh(c_next) ** 2 (c_next is not a tanh itself)",
+             "1 - tanh(c_next) ** 2 (c_next is not a tanh itself)",
              _lstm_cell_backward, "derivative", tanh_c="no-tanh"),
     _mistake("lstm_cell_backward",
-             "the derivative of tanh(c_next) is missing where da_next reaches c_next: "
-             "ot * (1 - np.tanh(c_next) ** 2) * da_next",
+             "the derivative of tanh(c_next) is missing where da_next reaches c_next: on its way "
+             "through a_next, da_next is multiplied by ot and by 1 - tanh(c_next) ** 2",
              _lstm_cell_backward, "derivative", tanh_c="forgotten"),
     *[_mistake("lstm_cell_backward",
                f"the derivative of the sigmoid is half there in d{g}t: a sigmoid s has derivative "
@@ -360,46 +363,47 @@ MISTAKES = [
                _lstm_cell_backward, "derivative", sigmoid=gate)
       for g, gate in (("o", "o"), ("i", "i"), ("f", "f"))],
     _mistake("lstm_cell_backward",
-             "dot is missing the derivative of the sigmoid: dot = da_next * np.tanh(c_next) * ot * (1 - ot)",
+             "dot is missing the derivative of the sigmoid: a sigmoid s has derivative s * (1 - s), so "
+             "multiply by ot * (1 - ot) as well",
              _lstm_cell_backward, "derivative", dot="no-derivative"),
     _mistake("lstm_cell_backward",
-             "dc_prev misses the gradient that reaches c_next through a_next: "
-             "dc_prev = dc_next * ft + ot * (1 - np.tanh(c_next) ** 2) * ft * da_next",
+             "dc_prev misses the gradient that reaches c_next through a_next: add it (da_next times ot "
+             "times 1 - tanh(c_next) ** 2) to dc_next, then multiply the sum by ft",
              _lstm_cell_backward, "missing-term", dc_prev="direct-only"),
     _mistake("lstm_cell_backward",
-             "the gate gradients use dc_next alone: the gradient reaching c_next through a_next, "
-             "ot * (1 - np.tanh(c_next) ** 2) * da_next, must be added to dc_next (equations 8-10)",
+             "the gate gradients use dc_next alone: the gradient reaching c_next through a_next "
+             "(da_next times ot times 1 - tanh(c_next) ** 2) must be added to dc_next (equations 8-10)",
              _lstm_cell_backward, "missing-term", gates_see_da=False),
     # rnn_backward and lstm_backward
     _mistake("rnn_backward",
-             "da_prev is not fed back: the cell at step t needs da[:, :, t] + da_prevt, the gradient "
-             "from the step after it; start with da_prevt = zeros and set it from each step's da_prev",
+             "da_prev is not fed back: the cell at step t gets the gradient of step t plus the da_prev "
+             "that the step after it returned (zeros for the last step)",
              _rnn_backward, "no-feedback", feedback=False),
     _mistake("lstm_backward",
-             "da_prev and dc_prev are not fed back: the cell at step t needs da[:, :, t] + da_prevt "
-             "and dc_prevt, both set from the step after it (start them at zeros)",
+             "da_prev and dc_prev are not fed back: the cell at step t gets the gradient of step t plus "
+             "the da_prev, and the dc_prev, that the step after it returned (zeros for the last step)",
              _lstm_backward, "no-feedback", feed_a=False, feed_c=False),
     _mistake("lstm_backward",
-             "da_prev is not fed back: the cell at step t needs da[:, :, t] + da_prevt, with "
-             "da_prevt = gradients['da_prev'] from the step after it",
+             "da_prev is not fed back: the cell at step t gets the gradient of step t plus the da_prev "
+             "that the step after it returned",
              _lstm_backward, "no-feedback", feed_a=False),
     _mistake("lstm_backward",
-             "dc_prev is not fed back: pass dc_prevt = gradients['dc_prev'] from the step after it "
-             "as dc_next, not zeros",
+             "dc_prev is not fed back: the dc_next of the cell at step t is the dc_prev that the step "
+             "after it returned, not zeros",
              _lstm_backward, "no-feedback", feed_c=False),
     *[_mistake(name, words, implementation, kind, **options)
       for name, implementation in (("rnn_backward", _rnn_backward), ("lstm_backward", _lstm_backward))
       for words, kind, options in (
           ("the gradients are not accumulated over time: only the last step processed (t = 0) is "
-           "kept. Add each step's gradient, dW += gradients['dW'] (= replaces it)", "not-accumulated",
+           "kept. Add each step's gradient to the total (an = replaces it)", "not-accumulated",
            {"accumulate": "last"}),
-          ("the gradients stay zero: dW += dW adds zero to zero. Add the step's gradient, "
-           "dW += gradients['dW']", "not-accumulated", {"accumulate": "double"}),
-          ("the time loop runs forwards: backpropagation goes from the last step to the first, "
-           "for t in reversed(range(T_x))", "loop-range", {"order": "forward"}),
-          ("the time loop skips the first step (t = 0): loop over reversed(range(T_x))", "loop-range",
-           {"steps": "skip-first"}),
-          ("the time loop skips the last step: loop over reversed(range(T_x)), not range(T_x - 1)",
+          ("the gradients stay zero: the total is added to itself, zero to zero. Add the gradient "
+           "that the step returned", "not-accumulated", {"accumulate": "double"}),
+          ("the time loop runs forwards: backpropagation goes from the last step back to the first "
+           "(t from T_x - 1 down to 0)", "loop-range", {"order": "forward"}),
+          ("the time loop skips the first step (t = 0): every step from T_x - 1 down to 0 must run",
+           "loop-range", {"steps": "skip-first"}),
+          ("the time loop skips the last step (t = T_x - 1): every step from T_x - 1 down to 0 must run",
            "loop-range", {"steps": "skip-last"}),
       )],
     *[_mistake(name, words, implementation, "step-zero", **options)
@@ -416,54 +420,55 @@ MISTAKES = [
              _initialize_adam, "loop-range", layers="skip-last"),
     # update_parameters_with_adam
     _mistake("update_parameters_with_adam",
-             "epsilon is inside the square root (the variant in rnn_utils): this course grades "
-             "W - learning_rate * v_corrected / (np.sqrt(s_corrected) + epsilon); the two agree "
-             "only while gradients are large",
+             "epsilon is inside the square root (a variant some copies of the course use): this course "
+             "grades the update with epsilon added after the square root, v_corrected / (sqrt(s_corrected) + epsilon); "
+             "the two agree only while gradients are large",
              _adam, "epsilon-inside", epsilon_inside=True),
     _mistake("update_parameters_with_adam",
              "no bias correction: divide v by (1 - beta1**t) and s by (1 - beta2**t) before the update",
              _adam, "bias-correction", bias_correction="none"),
     _mistake("update_parameters_with_adam",
-             "v is not bias-corrected: v_corrected = v / (1 - beta1 ** t)",
+             "v is not bias-corrected: v_corrected is v divided by 1 - beta1 ** t",
              _adam, "bias-correction", bias_correction="s"),
     _mistake("update_parameters_with_adam",
-             "s is not bias-corrected: s_corrected = s / (1 - beta2 ** t)",
+             "s is not bias-corrected: s_corrected is s divided by 1 - beta2 ** t",
              _adam, "bias-correction", bias_correction="v"),
     _mistake("update_parameters_with_adam",
-             "beta1 is used for s: the squared gradients are averaged with beta2, "
-             "s = beta2 * s + (1 - beta2) * grads ** 2, and corrected with (1 - beta2 ** t)",
+             "beta1 is used for s: the squared gradients are averaged with beta2 (weights beta2 and "
+             "1 - beta2), and corrected with 1 - beta2 ** t",
              _adam, "beta1-for-s", s_beta="beta1", s_correction_beta="beta1"),
     _mistake("update_parameters_with_adam",
-             "beta1 is used for s: the squared gradients are averaged with beta2, "
-             "s = beta2 * s + (1 - beta2) * grads ** 2",
+             "beta1 is used for s: the squared gradients are averaged with beta2 (weights beta2 and "
+             "1 - beta2)",
              _adam, "beta1-for-s", s_beta="beta1"),
     _mistake("update_parameters_with_adam",
-             "s is corrected with beta1: s_corrected = s / (1 - beta2 ** t)",
+             "s is corrected with beta1: s_corrected divides s by 1 - beta2 ** t",
              _adam, "beta1-for-s", s_correction_beta="beta1"),
     _mistake("update_parameters_with_adam",
              "v and s hold the bias-corrected values: keep the moving averages in v and s, and put "
              "the corrected ones in v_corrected and s_corrected (the next step needs the raw ones)",
              _adam, "stored-corrected", store="corrected"),
     _mistake("update_parameters_with_adam",
-             "s averages the gradients instead of their squares: s = beta2 * s + (1 - beta2) * grads ** 2",
+             "s averages the gradients instead of their squares: its new term is (1 - beta2) times the "
+             "squared gradient",
              _adam, "missing-square", square=False),
     _mistake("update_parameters_with_adam",
              "the bias correction multiplies instead of raising to a power: it is 1 - beta1 ** t "
              "(and 1 - beta2 ** t), not 1 - beta1 * t",
              _adam, "power", power=False),
     _mistake("update_parameters_with_adam",
-             "the step is added: Adam moves against the gradient, "
-             "W = W - learning_rate * v_corrected / (np.sqrt(s_corrected) + epsilon)",
+             "the step is added: Adam moves against the gradient, so the step "
+             "learning_rate * v_corrected / (sqrt(s_corrected) + epsilon) is subtracted from each parameter",
              _adam, "sign", sign=+1),
 ]
 
 ERROR_HINTS = [
     ErrorHint(r"in rnn_cell_backward \(called with your arguments\): not enough values to unpack",
-              "rnn_cell_backward gets the whole caches: pass the cache of step t, caches[t] (after "
-              "(caches, x) = caches)", "rnn_backward", "whole-caches"),
+              "rnn_cell_backward gets the whole caches: pass it the cache of step t alone (caches holds "
+              "the list of caches and x)", "rnn_backward", "whole-caches"),
     ErrorHint(r"in lstm_cell_backward \(called with your arguments\): (not enough|too many) values to unpack",
-              "lstm_cell_backward gets the whole caches: pass the cache of step t, caches[t] (after "
-              "(caches, x) = caches)", "lstm_backward", "whole-caches"),
+              "lstm_cell_backward gets the whole caches: pass it the cache of step t alone (caches holds "
+              "the list of caches and x)", "lstm_backward", "whole-caches"),
     ErrorHint(r"IndexError: index \d+ is out of bounds for axis 2 with size \d+",
               "the loop runs past the end of da: take n_a, m, T_x from da.shape (the notebook's test "
               "has caches for 7 steps but gradients for 4), not from x.shape or len(caches)",
