@@ -143,9 +143,11 @@ def finite(value, fallback: float = 0.0) -> float:
     from the student's process, whose clock the student's code can patch (NaN, inf, a negative
     number, one too large to round, or not a number at all): those become ``fallback``, so no value a child reports can
     stop the gradebook or an export from being written."""
+    if not isinstance(value, (int, float)):
+        return fallback
     try:
         number = float(value)
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:
         return fallback
     return number if math.isfinite(number) and 0 <= number <= _MOST_SECONDS else fallback
 

@@ -4,13 +4,22 @@ leaves a file or a process behind, and the rest of each notebook is graded as if
 Run under the bubblewrap sandbox (CI installs it); without it the grader cannot hide files from
 student code, so these tests are skipped there.
 """
+import ast
+import csv
+import html
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from grader.html import page_href, page_name
+from grader.names import output_name
 
 from grader.grading import grade_notebook
 
@@ -109,4 +118,130 @@ def test_a_batch_mixing_attacks_with_good_work_grades_the_good_work_exactly(tmp_
     assert {path.name for path in out.iterdir()} == expected_files
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         [n.name for n in ATTACKS] + [f"good{n}.ipynb" for n in range(3)])
+    assert _left_behind() == [] and _surviving_processes() == []
+
+
+# --------------------------------------------------------------------------- one batch of everything
+
+CORRECT = ROOT / "submissions" / "correct" / "RNN.ipynb"
+# a debug print as students leave them, with text that must never reach the grader's own
+# output: a GitHub workflow command and terminal escapes
+DEBUG_PRINT = "print('::error file=RNN.ipynb,line=1::debug {name}', '\\x1b[2J\\x1b]0;title\\x07', {name!r})"
+
+
+def printing(notebook: Path) -> nbformat.NotebookNode:
+    """The correct sample notebook with one debug print at the top of each graded function."""
+    node = nbformat.read(str(notebook), as_version=4)
+    for cell in node.cells:
+        if cell.cell_type != "code" or "def " not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        lines = cell.source.splitlines()
+        for function in sorted((n for n in tree.body if isinstance(n, ast.FunctionDef)),
+                               key=lambda n: -n.body[0].lineno):
+            first = lines[function.body[0].lineno - 1]
+            indent = first[:len(first) - len(first.lstrip())]
+            lines.insert(function.body[0].lineno - 1, indent + DEBUG_PRINT.format(name=function.name))
+        cell.source = "\n".join(lines)
+    return node
+
+
+def expected_verdicts(notebook: Path) -> dict[str, list[str]]:
+    """The attack notebook's metadata: function -> the statuses it may get (it earns nothing)."""
+    attack = json.loads(notebook.read_text())["metadata"]["attack"]
+    return {name: status.split(" or ") for name, status in attack.items()}
+
+
+def test_every_attack_in_one_batch_beside_correct_notebooks_that_print(tmp_path, sandboxed, assignment):
+    """Every notebook of tests/attacks/ (those added later too), the folder layouts that attack
+    discovery, ids and page names, and correct notebooks with a debug print in every function,
+    graded in one ``grader grade`` batch: no attack earns a point, every output file is written,
+    the correct notebooks get full marks, and nothing a student wrote reaches the grader's own
+    output."""
+    folder, other = tmp_path / "class", tmp_path / "other"
+    (folder / "attacks").mkdir(parents=True)
+    other.mkdir()
+    for notebook in ATTACKS:
+        shutil.copy(notebook, folder / "attacks" / notebook.name)
+    correct = printing(CORRECT)
+    printers = ["good/one", "good/two", "index", "index-submission", "index.html/inside", "dup-2", " =1+1",
+                "results.json/page", "gradescope/page"]
+    for name in printers:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(correct, str(folder / f"{name}.ipynb"))
+    nbformat.write(correct, str(folder / "dup.ipynb"))
+    shutil.copy(folder / "attacks" / "sys_exit.ipynb", other / "dup.ipynb")  # id dup as well: becomes dup-3
+    solution = assignment.directory / "solution.ipynb"
+    (folder / "solution-link.ipynb").symlink_to(solution)  # the installed solution: refused
+    nbformat.write(correct, str(tmp_path / "outside.ipynb"))
+    (folder / "leaves-the-folder.ipynb").symlink_to(tmp_path / "outside.ipynb")
+    (folder / "good" / "inside-link.ipynb").symlink_to(folder / "good" / "one.ipynb")
+    many = nbformat.v4.new_notebook()  # a notebook too long for a page: the appendix is cut
+    many.cells = [nbformat.v4.new_code_cell(f"x{number} = {number}\nprint(x{number})") for number in range(3000)]
+    many.cells += printing(CORRECT).cells
+    for number, cell in enumerate(many.cells):
+        cell.id = f"c{number}"
+    nbformat.write(many, str(folder / "many-cells.ipynb"))
+
+    out = tmp_path / "out"
+    (out / "index.html.tmp").mkdir(parents=True)  # what an older run could leave behind
+    command = [sys.executable, "-m", "grader", "grade", str(folder), str(other), "--out", str(out),
+               "--timeout", "2", "--format", "junit,gradescope"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr
+    for stream in (run.stdout, run.stderr):
+        assert "::" not in stream and "\x1b" not in stream and "\x07" not in stream, stream[-3000:]
+
+    results = {s["id"]: s for s in json.loads((out / "results.json").read_text())["submissions"]}
+    for notebook in ATTACKS:
+        result = results[f"attacks/{notebook.stem}"]
+        assert result["status"] == "graded", (notebook.stem, result["error"])
+        functions = {f["name"]: f for f in result["functions"]}
+        expected = expected_verdicts(notebook)
+        for name, statuses in expected.items():  # a loaded machine may make any of them time out
+            assert functions[name]["status"] in statuses + ["timeout"], (notebook.stem, name, functions[name]["message"])
+            assert functions[name]["score"] == 0, (notebook.stem, name)
+        if "initialize_adam" not in expected:
+            assert functions["initialize_adam"]["status"] == "passed", (notebook.stem, functions["initialize_adam"])
+        assert result["score"] == sum(f["score"] for n, f in functions.items() if n not in expected)
+        assert all(f["status"] == "missing" for n, f in functions.items()
+                   if n not in expected and n != "initialize_adam"), notebook.stem
+
+    for name in printers + ["dup", "many-cells"]:
+        result = results[name]
+        assert result["status"] == "graded" and result["score"] == 100.0, (name, result["error"], [
+            (f["name"], f["status"], f["message"]) for f in result["functions"] if f["status"] != "passed"])
+        function = next(f for f in result["functions"] if f["name"] == "lstm_backward")
+        assert "debug lstm_backward" in function["output"]
+    assert results["dup-2"]["path"] == str(folder / "dup-2.ipynb")
+    assert results["dup"]["path"] == str(folder / "dup.ipynb")
+    assert results["dup-3"]["path"] == str(other / "dup.ipynb") and results["dup-3"]["score"] < 100
+    for link in ("solution-link", "leaves-the-folder", "good/inside-link"):
+        assert results[link]["status"] == "invalid" and results[link]["score"] == 0, results[link]
+        assert "symbolic link" in results[link]["error"] and "\n" not in results[link]["error"]
+
+    # every output file, one page per submission, none overwritten by another
+    assert (out / "results.json").is_file() and (out / "grades.csv").is_file() and (out / "index.html").is_file()
+    assert (out / "junit.xml").is_file()
+    pages = {submission_id: out / page_name(submission_id) for submission_id in results}
+    assert len(set(pages.values())) == len(pages)
+    for submission_id, page in pages.items():
+        text = page.read_text(encoding="utf-8")
+        assert f"<h1 id=\"top\">{html.escape(submission_id)}</h1>" in text, submission_id
+        assert (out / "gradescope" / output_name(submission_id, ".json")).is_file(), submission_id
+    assert "symbolic link" in pages["solution-link"].read_text() and "START CODE HERE" not in pages["solution-link"].read_text()
+    assert "&lt;![x" in pages["attacks/unreadable_markdown"].read_text()
+    cut = pages["many-cells"].read_text()
+    assert "cells are not shown" in cut and len(cut) < 3_000_000
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{page_href(submission_id)}"' in index for submission_id in results)
+    rows = {row[0]: row for row in csv.reader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))}
+    assert "' =1+1" in rows and " =1+1" not in rows
+    assert sorted(path.name for path in folder.rglob("*") if path.is_file() and not path.is_symlink()) == sorted(
+        [n.name for n in ATTACKS] + [Path(f"{name}.ipynb").name for name in printers]
+        + ["dup.ipynb", "many-cells.ipynb"])
     assert _left_behind() == [] and _surviving_processes() == []

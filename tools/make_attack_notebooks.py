@@ -76,12 +76,26 @@ ATTACKS = {
 }
 
 
-def notebook(body: str, status: str) -> nbformat.NotebookNode:
+# attacks on what the grader does with a notebook besides running it: name: (body of
+# rnn_cell_forward, status, cells put before it; "## ..." makes a markdown cell)
+HUGE_HEX = "0x" + "f" * 5000  # past Python's 4300-digit limit on int-to-text conversion
+NOTEBOOK_ATTACKS = {
+    "nan_clock": ("import time\ntime.perf_counter = lambda: float('nan')\ntime.monotonic = lambda: float('nan')\n"
+                  "time.time = lambda: float('inf')\n" + ZEROS, "failed", []),
+    "huge_hex_constant": (f"key = {HUGE_HEX}\n" + ZEROS, "failed", [f"KEY = {HUGE_HEX}\nOTHER = -{HUGE_HEX}"]),
+    "unreadable_markdown": (ZEROS, "failed", ["## <![x\n\n<p><![x</p> <![x]> and <![CDATA[ never closed",
+                                              "## <![x hello\n\n<![if x]>more<b>text</b>"]),
+}
+
+
+def notebook(body: str, status: str, before: list[str] = ()) -> nbformat.NotebookNode:
     indented = "\n".join("    " + line for line in body.splitlines())
     cell = f"# GRADED FUNCTION: rnn_cell_forward\ndef rnn_cell_forward(xt, a_prev, parameters):\n{indented}\n"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(ADAM), nbformat.v4.new_code_cell(cell),
-                nbformat.v4.new_code_cell("rnn_cell_forward(None, None, None)")]
+    nb.cells = [nbformat.v4.new_code_cell(ADAM),
+                *[nbformat.v4.new_markdown_cell(source[3:]) if source.startswith("## ")
+                  else nbformat.v4.new_code_cell(source) for source in before],
+                nbformat.v4.new_code_cell(cell), nbformat.v4.new_code_cell("rnn_cell_forward(None, None, None)")]
     nb.metadata["attack"] = {"rnn_cell_forward": status}
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index}"
@@ -92,7 +106,9 @@ def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
     for name, (body, status) in ATTACKS.items():
         nbformat.write(notebook(body, status), str(FOLDER / f"{name}.ipynb"))
-    print(f"wrote {len(ATTACKS)} notebooks to {FOLDER}")
+    for name, (body, status, before) in NOTEBOOK_ATTACKS.items():
+        nbformat.write(notebook(body, status, before), str(FOLDER / f"{name}.ipynb"))
+    print(f"wrote {len(ATTACKS) + len(NOTEBOOK_ATTACKS)} notebooks to {FOLDER}")
 
 
 if __name__ == "__main__":
