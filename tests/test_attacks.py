@@ -10,9 +10,11 @@ import html
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -191,7 +193,12 @@ def test_every_attack_in_one_batch_beside_correct_notebooks_that_print(tmp_path,
     command = [sys.executable, "-m", "grader", "grade", str(folder), str(other), "--out", str(out),
                "--timeout", "2", "--format", "junit,gradescope"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
     run = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=1800)
+    wall = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest process of the batch
+    print(f"\none batch of {len(list(folder.rglob('*.ipynb'))) + 1} notebooks: {wall:.1f} s wall, "
+          f"peak resident memory of one process {peak:.0f} MiB")
     assert run.returncode == 0, run.stderr
     for stream in (run.stdout, run.stderr):
         assert "::" not in stream and "\x1b" not in stream and "\x07" not in stream, stream[-3000:]
