@@ -677,7 +677,7 @@ def _input_words(names, f):
 GENERIC: list[Generic] = [
     Generic("keepdims", _dropped_axis, lambda names, f: (
         f"{join(names)} {_has_shape(names, f)} {f['got']} where {f['want']} is expected: a sum dropped "
-        f"its axis. Keep it with keepdims=True, e.g. np.sum(dz, axis=1, keepdims=True)"), shape_only=True),
+        f"its axis. Keep it with keepdims=True, as in np.sum(..., axis=1, keepdims=True)"), shape_only=True),
     Generic("extra-axis", _extra_axis, lambda names, f: (
         f"{join(names)} {_has_shape(names, f)} {f['got']} where {f['want']} is expected: an extra axis "
         f"of length 1 (a keepdims=True or a reshape too many). Remove it, or reshape to {f['want']}"),
