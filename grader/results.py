@@ -6,6 +6,7 @@ the gradebook read these and nothing else.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterator
 
@@ -45,6 +46,8 @@ class CaseResult:
 
     def __post_init__(self):
         object.__setattr__(self, "seconds", finite(self.seconds))
+        object.__setattr__(self, "message", visible(self.message))
+        object.__setattr__(self, "traceback", visible(self.traceback))
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "message": self.message,
@@ -68,6 +71,10 @@ class FunctionResult:
     output: str = ""  # what it printed while graded (truncated)
     section: str = ""  # the assignment's text it follows, to read again when it fails
     section_cell: int | None = None  # the notebook cell holding that heading
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", visible(self.message))
+        object.__setattr__(self, "output", visible(self.output))
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "score": self.score,
@@ -93,6 +100,8 @@ class SubmissionResult:
 
     def __post_init__(self):
         object.__setattr__(self, "seconds", finite(self.seconds))
+        object.__setattr__(self, "error", visible(self.error) if self.error is not None else None)
+        object.__setattr__(self, "warnings", tuple(visible(warning) for warning in self.warnings))
 
     @property
     def percent(self) -> float:
@@ -150,6 +159,18 @@ def finite(value, fallback: float = 0.0) -> float:
     except OverflowError:
         return fallback
     return number if math.isfinite(number) and 0 <= number <= _MOST_SECONDS else fallback
+
+
+_CONTROL = re.compile("\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text a student's code printed or raised, safe to show on a terminal or in a log: control
+    characters (a terminal escape, a carriage return that hides a line, a bell) are written out
+    as ``\\x1b`` and the like; newlines and tabs stay."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROL.sub(lambda found: "\n" if found.group(0) == "\r\n" else f"\\x{ord(found.group(0)):02x}", text)
 
 
 def worst(statuses, order=FUNCTION_STATUSES) -> str:

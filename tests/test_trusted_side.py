@@ -200,3 +200,21 @@ def test_the_page_of_a_notebook_of_99000_cells_is_bounded_and_says_what_it_leave
     assert len(text) < 2_000_000
     assert "98,600 of the notebook&#39;s 99,001 cells are not shown (cells 401–99000)" in text
     assert 'id="g-cell-99001"' in text and 'id="g-cell-400"' in text and 'id="g-cell-401"' not in text
+
+
+def test_text_a_student_printed_or_raised_reaches_a_terminal_without_its_escapes(tmp_path, assignment, zygote):
+    path = write_notebook(tmp_path / "escapes.ipynb", [HEADER, (
+        "def initialize_adam(parameters):\n"
+        "    print('\\x1b[2Jcleared\\rhidden\\x07')\n"
+        "    raise ValueError('\\x1b]0;retitled\\x07 done')\n")])
+    result = grade_notebook(zygote, assignment, path, "escapes", ("initialize_adam",))
+    (function,) = result.functions
+    shown = [function.output, function.message] + [text for case in function.cases
+                                                   for text in (case.message, case.traceback)]
+    assert function.status == "error" and "retitled" in function.message and "cleared" in function.output
+    assert not any(character in text for text in shown for character in "\x1b\x07\r")
+    assert "\\x1b]0;retitled\\x07 done" in function.message
+    run = subprocess.run([sys.executable, "-m", "grader", "check", str(path), "--no-html",
+                          "--function", "initialize_adam"], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    assert "retitled" in run.stdout and "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
