@@ -252,3 +252,9 @@ def test_every_attack_in_one_batch_beside_correct_notebooks_that_print(tmp_path,
         [n.name for n in ATTACKS] + [Path(f"{name}.ipynb").name for name in printers]
         + ["dup.ipynb", "many-cells.ipynb"])
     assert _left_behind() == [] and _surviving_processes() == []
+
+    # a rerun grades nothing again and writes every report again
+    (out / "results.json").unlink()
+    again = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "unchanged since the last run" in again.stdout, again.stderr
+    assert {s["id"] for s in json.loads((out / "results.json").read_text())["submissions"]} == set(results)
