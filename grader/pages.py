@@ -11,7 +11,7 @@ import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, visible
 
 _assignment = None
 
@@ -33,7 +33,7 @@ def _draw(out: str, result: dict) -> str | None:
     try:
         write_submission_page(Path(out), _assignment, SubmissionResult.from_dict(result), overview=True)
     except Exception as error:  # a page that cannot be drawn must not stop the batch
-        return f"{result.get('id')}: cannot write its page: {type(error).__name__}: {error}"
+        return visible(f"{result.get('id')}: cannot write its page: {type(error).__name__}: {error}")
     return None
 
 

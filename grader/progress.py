@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+from grader.results import visible
+
 
 class Progress:
     def __init__(self, total: int, enabled: bool, stream=sys.stderr):
@@ -28,7 +30,7 @@ class Progress:
         remaining = (self.total - self.done) / rate if rate else 0.0
         bar = "=" * filled + (">" if filled < width else "") + " " * (width - filled - 1)
         line = (f"\r[{bar}] {self.done}/{self.total}  {rate:5.1f}/s  "
-                f"eta {remaining:4.0f}s  {label[:40]:<40}")
+                f"eta {remaining:4.0f}s  {visible(label)[:40]:<40}")  # a file name may hold escapes
         self.stream.write(line)
         if self.done == self.total:
             self.stream.write("\n")

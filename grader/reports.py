@@ -15,7 +15,7 @@ from grader.assignment import Assignment
 from grader.export import write_grades_csv, write_results_json, written_atomically
 from grader.formats import FORMATS, format_help, write_gradescope, write_gradescope_json, write_junit_xml
 from grader.html import page_name, render_index, render_submission
-from grader.results import SubmissionResult, afresh
+from grader.results import SubmissionResult, afresh, visible
 
 __all__ = ["FORMATS", "format_help", "page_name", "parse_formats", "write_batch_reports",
            "write_gradescope_json", "write_submission_page"]
@@ -67,7 +67,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
         try:
             made = write()
         except OSError as error:
-            print(f"grader: {error}", file=sys.stderr)
+            print(f"grader: {visible(str(error))}", file=sys.stderr)
             return
         written.extend(made if isinstance(made, list) else [made])
 

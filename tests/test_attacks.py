@@ -170,7 +170,7 @@ def test_every_attack_in_one_batch_beside_correct_notebooks_that_print(tmp_path,
         shutil.copy(notebook, folder / "attacks" / notebook.name)
     correct = printing(CORRECT)
     printers = ["good/one", "good/two", "index", "index-submission", "index.html/inside", "dup-2", " =1+1",
-                "results.json/page", "gradescope/page"]
+                "results.json/page", "gradescope/page", "escape\x1b[2J\x07"]
     for name in printers:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(correct, str(folder / f"{name}.ipynb"))
