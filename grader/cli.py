@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sqlite3
 import sys
 import itertools
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -180,7 +181,7 @@ def _grade(arguments) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    with Gradebook(out / GRADEBOOK, assignment.name) as book:
+    with _open_gradebook(out / GRADEBOOK, assignment.name) as book:
         todo = []
         for submission_id, path in notebooks:
             key = Key(content_hash(path), assignment.fingerprint)
@@ -221,6 +222,13 @@ def _grade(arguments) -> int:
         kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
         print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
     return 0
+
+
+def _open_gradebook(path: Path, assignment: str) -> Gradebook:
+    try:
+        return Gradebook(path, assignment)
+    except sqlite3.Error as error:  # a folder or a foreign file in its place: one line, not a traceback
+        raise UsageError(f"cannot open the gradebook {path}: {error}") from None
 
 
 def _grade_in_parallel(zygote, assignment, todo, jobs):

@@ -218,3 +218,18 @@ def test_text_a_student_printed_or_raised_reaches_a_terminal_without_its_escapes
                           "--function", "initialize_adam"], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
     assert "retitled" in run.stdout and "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
+
+
+@pytest.mark.parametrize("in_the_way", ["folder", "not a database"])
+def test_something_in_the_gradebooks_place_is_one_line(tmp_path, in_the_way):
+    out = tmp_path / "out"
+    out.mkdir()
+    if in_the_way == "folder":
+        (out / "gradebook.sqlite").mkdir()
+    else:
+        (out / "gradebook.sqlite").write_text("grades, by hand\n" * 100)
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(ATTACKS / "sys_exit.ipynb"), "--out", str(out),
+                          "--quiet", "--no-sandbox"], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("grader: cannot open the gradebook") and len(run.stderr.splitlines()) == 1
