@@ -10,7 +10,9 @@ To add one: write (or reuse, with a new option) a small function below that retu
 mistaken code returns, then add a ``Mistake(function, words, compute, kind)`` line to
 ``MISTAKES``. ``compute`` is called as ``compute(reference, **case_inputs)``; ``kind`` names the
 mistake in reports and in the mutation run. Words: what is wrong, then the fix, as a TA would say
-them. Entries are tried in order; the first that reproduces an output names it.
+them, in words and formulas: never a line of the solution, which the student bundle would hand
+to anyone who reads it (tests/test_handouts.py holds every text against the reference's lines).
+Entries are tried in order; the first that reproduces an output names it.
 """
 from functools import partial
 
