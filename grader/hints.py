@@ -611,7 +611,7 @@ def _transposed(want, context):
     elif 3 <= want.ndim <= 4:
         for order in itertools.permutations(range(want.ndim)):
             if order != tuple(range(want.ndim)):
-                yield np.transpose(want, order), (("axes", "other"),)
+                yield np.transpose(want, order), (("axes", str(tuple(want.shape))),)
 
 
 def _sign(want, context):
@@ -687,8 +687,8 @@ GENERIC: list[Generic] = [
         f"are right but rows and columns are swapped. Check the order of the product (W @ a, not "
         f"a @ W) and any .T too many or too few" if not f["axes"] else
         f"{join(names)} {_verb(names, 'holds', 'hold')} the right values with the axes in another "
-        f"order: make the array with the shape the docstring gives, e.g. (n_a, m, T_x), and store "
-        f"step t in [:, :, t]"), shape_only=True),
+        f"order: make the array with the shape the docstring gives ({f['axes']} here) and store "
+        f"each slice along the axis it belongs to"), shape_only=True),
     Generic("sign", _sign, lambda names, f: (
         f"{join(names)} {_verb(names, 'has', 'have')} the right size but the opposite sign everywhere: "
         f"a minus sign is missing or one too many (e.g. a - b written b - a)")),
