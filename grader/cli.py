@@ -23,7 +23,7 @@ from grader.results import SubmissionResult
 from grader.ci import add_ci_parser
 from grader.student import student_view
 from grader.terminal import format_result, use_colour
-from grader.environment import zygote_for
+from grader.environment import student_environment, zygote_for
 from grader.cli_authoring import add_authoring_parsers
 
 
@@ -177,6 +177,7 @@ def _grade(arguments) -> int:
         raise UsageError("--scheduler and --ship-notebooks are for --executor dask")
     notebooks = find_notebooks(arguments.paths)
     assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    student_environment(assignment.directory)  # built, or found, before any grading: a bad pin stops here
     out: Path = arguments.out
     try:
         out.mkdir(parents=True, exist_ok=True)

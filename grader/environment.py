@@ -118,7 +118,10 @@ def _build(environment: StudentEnvironment, where: str) -> None:
     building = environment.folder.with_name(f"{environment.folder.name}.{os.getpid()}.building")
     shutil.rmtree(building, ignore_errors=True)
     shutil.rmtree(environment.folder, ignore_errors=True)
-    steps = [[sys.executable, "-m", "venv", str(building)],
+    steps = [  # the requirements resolved first, with no environment made: a wrong pin fails in seconds
+             [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--disable-pip-version-check",
+              "--no-input", "--quiet", *environment.packages],
+             [sys.executable, "-m", "venv", str(building)],
              [str(building / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
               "--no-input", "--quiet", *environment.packages]]
     try:
