@@ -120,7 +120,9 @@ def read_solution(path: Path) -> Solution:
     test_cells = []
     for number, source, tree in cells:
         defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-        used = _names_used(tree)
+        # what the cell itself runs: a function it defines calling a graded one is no test
+        used = set().union(set(), *(_names_used(n) for n in tree.body
+                                    if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))))
         uses = tuple(name for name in graded_order if name in names and name in used and name not in defined)
         if uses:
             test_cells.append(TestCell(number, source, uses))
