@@ -77,8 +77,8 @@ class AuthoredFunction:
 class Authored:
     folder: Path
     functions: tuple[AuthoredFunction, ...]
-    reasons: tuple[str, ...]
-    sandboxed: bool
+    reasons: tuple[str, ...]  # what could not be worked out, one line each
+    notes: tuple[str, ...] = ()
 
 
 def new_assignment(folder: Path, solution_path: Path, seeds: list[int] | None = None,
@@ -109,8 +109,7 @@ def new_assignment(folder: Path, solution_path: Path, seeds: list[int] | None = 
         reasons.append(f"no test cell assigns {', '.join(sorted({n for s in sizes for n in s}))}: "
                        f"no hidden case with other sizes")
     sandbox, why = find_sandbox([case_cache_folder(), folder.resolve()], [solution_path.resolve().parent])
-    if sandbox is None:
-        reasons.append(f"no sandbox ({why}): the notebook's cells ran with no isolation")
+    notes = () if sandbox else (f"no sandbox ({why}): the notebook's cells ran with process isolation alone",)
     recorded = record([c for c in solution.cells], [g.name for g in solution.graded], variations,
                       solution_path.resolve().parent, sandbox)
     reasons += recorded.problems
@@ -133,7 +132,7 @@ def new_assignment(folder: Path, solution_path: Path, seeds: list[int] | None = 
     spec = _spec_text(folder.name, solution, entries, seeds, sizes, hashlib.sha256(blob).hexdigest(),
                       earlier)
     (folder / "spec.toml").write_text(spec, encoding="utf-8")
-    return Authored(folder, tuple(functions), tuple(reasons), sandbox is not None)
+    return Authored(folder, tuple(functions), tuple(reasons), notes)
 
 
 def _earlier_spec(folder: Path) -> dict:
@@ -310,6 +309,7 @@ def format_table(authored: Authored) -> str:
                  f"{sum(f.public for f in authored.functions)} public and "
                  f"{sum(f.hidden for f in authored.functions)} hidden cases; written to {authored.folder}/")
     lines += [f"could not work out: {reason}" for reason in authored.reasons]
+    lines += [f"note: {note}" for note in authored.notes]
     return "\n".join(lines)
 
 

@@ -703,7 +703,7 @@ GENERIC: list[Generic] = [
     Generic("factor", _factor, lambda names, f: (
         f"{join(names)} {_verb(names, 'is', 'are')} off by a constant factor: every value is "
         f"{f['factor']} times the expected one. Look for a term counted twice, or a factor left out "
-        f"or added (the learning rate, a 1 - beta)")),
+        f"or added (a learning rate, a division by the number of examples)")),
 ]
 
 
@@ -712,7 +712,7 @@ GENERIC: list[Generic] = [
 ERROR_HINTS: list[ErrorHint] = [
     ErrorHint(r"unsupported operand type\(s\) for \^|ufunc 'bitwise_xor' not supported",
               "^ is not a power in Python (it is bitwise xor, which floats do not have): use ** for "
-              "powers, e.g. beta1 ** t and grads['dW1'] ** 2", kind="xor-power"),
+              "powers, e.g. x ** 2", kind="xor-power"),
     ErrorHint(r"module 'numpy' has no attribute '(float|int|bool|object|complex|str)'",
               "np.{0} was removed from NumPy (1.24): write the built-in {0} instead, or a NumPy type "
               "such as np.float64", kind="removed-numpy-alias"),

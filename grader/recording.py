@@ -179,17 +179,31 @@ def _plain(value) -> bool:
 
 
 def _run(source: str, namespace: dict, label: str, state: _State) -> None:
+    """Run a cell statement by statement: a statement that raises is noted (the first of the
+    cell) and the rest still run, so one missing import does not lose the cell's calls."""
     def stop(*_):
         raise TimeoutError(f"did not finish in {CELL_SECONDS} s")
 
+    failed = []
     signal.signal(signal.SIGALRM, stop)
     signal.alarm(CELL_SECONDS)
     try:
-        exec(compile(source, f"<{label}>", "exec"), namespace)
-    except BaseException as error:  # noqa: BLE001  (a cell that raises, exits or hangs: noted, the run goes on)
-        state.problems.append(f"{label} raised {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}")
+        for statement in ast.parse(source).body:
+            try:
+                exec(compile(ast.Module([statement], []), f"<{label}>", "exec"), namespace)
+            except TimeoutError as error:
+                failed.append(f"line {statement.lineno}: {error}")
+                break
+            except BaseException as error:  # noqa: BLE001  (a statement that raises or exits: noted)
+                text = str(error).splitlines()[0][:200] if str(error) else ""
+                failed.append(f"line {statement.lineno}: {type(error).__name__}: {text}".rstrip(": "))
+    except BaseException as error:  # noqa: BLE001  (the alarm between two statements)
+        failed.append(f"{type(error).__name__}: {error}")
     finally:
         signal.alarm(0)
+    if failed:
+        more = f" (and {len(failed) - 1} more statement(s))" if len(failed) > 1 else ""
+        state.problems.append(f"{label} raised at {failed[0]}{more}")
 
 
 def _wrap_all(namespace: dict, graded: list[str], state: _State) -> None:

@@ -149,6 +149,7 @@ def test_new_says_what_it_could_not_work_out(tmp_path, capsys):
             return y
         ''',
         '''
+        import a_module_nobody_installed
         class Box:
             pass
         np.random.seed(1)
@@ -162,6 +163,9 @@ def test_new_says_what_it_could_not_work_out(tmp_path, capsys):
     assert "could not work out: scale: returns an expression, not a variable: its value is called output" in printed
     assert "could not work out: never_tested: no test cell calls it" in printed
     assert "a call of scale with an argument that is not plain data" in printed
+    # the cell's failing import is noted, and the rest of the cell still ran
+    assert "could not work out: cell 4 raised at line 1: ModuleNotFoundError: No module named " \
+           "'a_module_nobody_installed'" in printed
     assert "scale" in printed.splitlines()[1] and "never_tested" not in printed.splitlines()[1:3]
 
 
