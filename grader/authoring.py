@@ -169,7 +169,7 @@ def _write_folder(folder: Path, solution: Solution):
 
 def _function_entry(graded: GradedDefinition, solution: Solution, recorded: Recorded, variations,
                     reference, data: dict, reasons: list[str], points) -> dict | None:
-    cases, seen = [], {}
+    cases, seen, repeats = [], {}, []
     public_keys = [f"cell {cell.cell}" for cell in solution.test_cells if graded.name in cell.uses]
     hidden_keys = [v.key for v in variations if f"cell {v.cell}" in public_keys]
     outputs = None
@@ -181,8 +181,7 @@ def _function_entry(graded: GradedDefinition, solution: Solution, recorded: Reco
                 case_name = key if len(calls) == 1 else f"{key}, call {index}"
                 if digest in seen:
                     if visibility == "hidden" and seen[digest] == "public":
-                        reasons.append(f"{graded.name}: {case_name} gives the inputs of a public case again "
-                                       f"(the cell's inputs do not depend on what was varied): left out")
+                        repeats.append(case_name)
                     continue
                 try:
                     value = getattr(reference, graded.name)(**copy.deepcopy(inputs))
@@ -201,6 +200,10 @@ def _function_entry(graded: GradedDefinition, solution: Solution, recorded: Reco
                 data[call] = inputs
                 cases.append({"name": case_name, "visibility": visibility, "about": _about(key, index, len(calls)),
                               "args": {"call": call}})
+    if repeats:
+        reasons.append(f"{graded.name}: {_listed(repeats)} {'gives' if len(repeats) == 1 else 'give'} the inputs "
+                       f"of a public case again (a call whose inputs do not depend on the cell's seed or sizes, "
+                       f"such as a test helper's own): left out")
     if not any(case["visibility"] == "public" for case in cases):
         reasons.append(f"{graded.name}: no test cell calls it (nor hands it to a test helper): no case, "
                        f"not graded; add a test cell, or write a case builder in cases.py")
@@ -220,6 +223,11 @@ def _about(key: str, index: int, count: int) -> str:
         return f"the notebook's test {key}{call}"
     cell, varied = key.split(", ", 1)
     return f"the notebook's test {cell} again with {varied}{call}"
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(f"'{name}'" for name in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _sizes_text(sizes: dict) -> str:

@@ -44,7 +44,9 @@ class Variation:
 @dataclass(frozen=True)
 class Recorded:
     calls: dict  # "cell N" or a variation's key -> [(function, {parameter: value}), ...]
-    problems: tuple[str, ...]  # one line each: a cell that raised, a call that is not plain data
+    # one line each: a cell that raised, a call that is not plain data (a variation that raised
+    # after its calls were made, at an assert of the notebook's own values, is no problem)
+    problems: tuple[str, ...]
 
 
 def vary(source: str, seed: int | None, sizes: dict) -> str | None:
@@ -120,7 +122,9 @@ def record(cells: list[tuple[int, str]], graded: list[str], variations: list[Var
         answer = codec.decode(data)
         calls = {str(key): [(str(name), dict(inputs)) for name, inputs in value]
                  for key, value in answer["calls"].items()}
-        return Recorded(calls, tuple(str(p) for p in answer["problems"]))
+        problems = tuple(str(text) for key, text in answer["problems"]
+                         if not (", " in str(key) and calls.get(str(key)) and " raised at " in str(text)))
+        return Recorded(calls, problems)
     except (codec.CodecError, KeyError, TypeError, ValueError) as error:
         raise RecordingError(f"the recording came back malformed ({error})") from None
 
@@ -147,11 +151,11 @@ def _wrap(name: str, function, state: _State):
                 if _plain(inputs):
                     state.calls.setdefault(state.key, []).append([name, inputs])
                 else:
-                    state.problems.append(f"{state.key}: a call of {name} with an argument that is not "
-                                          f"plain data (arrays, numbers, strings, lists, tuples, dicts): not recorded")
+                    state.problems.append([state.key, f"{state.key}: a call of {name} with an argument that is "
+                                          f"not plain data (arrays, numbers, strings, lists, tuples, dicts): not recorded"])
             except Exception as error:  # noqa: BLE001
-                state.problems.append(f"{state.key}: a call of {name} could not be recorded "
-                                      f"({type(error).__name__}: {error})")
+                state.problems.append([state.key, f"{state.key}: a call of {name} could not be recorded "
+                                                  f"({type(error).__name__}: {error})"])
         state.depth += 1
         try:
             return function(*args, **kwargs)
@@ -203,7 +207,7 @@ def _run(source: str, namespace: dict, label: str, state: _State) -> None:
         signal.alarm(0)
     if failed:
         more = f" (and {len(failed) - 1} more statement(s))" if len(failed) > 1 else ""
-        state.problems.append(f"{label} raised at {failed[0]}{more}")
+        state.problems.append([label, f"{label} raised at {failed[0]}{more}"])
 
 
 def _wrap_all(namespace: dict, graded: list[str], state: _State) -> None:

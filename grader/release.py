@@ -37,9 +37,10 @@ import nbformat
 from grader.assignment import Assignment, AssignmentError
 
 SOLUTION_FILE = "solution.ipynb"
-# the course's regions, and nbgrader's and Otter's (### BEGIN SOLUTION / # BEGIN SOLUTION)
-START = re.compile(r"^\s*(?:###\s*START CODE HERE\s*###|#{1,3}\s*BEGIN SOLUTION\b)")
-END = re.compile(r"^\s*(?:###\s*END CODE HERE\s*###|#{1,3}\s*END SOLUTION\b)")
+# the course's regions (### START CODE HERE ###, and its later # YOUR CODE STARTS HERE), and
+# nbgrader's and Otter's (### BEGIN SOLUTION / # BEGIN SOLUTION)
+START = re.compile(r"^\s*(?:###\s*START CODE HERE\s*###|#\s*YOUR CODE STARTS HERE\b|#{1,3}\s*BEGIN SOLUTION\b)")
+END = re.compile(r"^\s*(?:###\s*END CODE HERE\s*###|#\s*YOUR CODE ENDS HERE\b|#{1,3}\s*END SOLUTION\b)")
 _SOLUTION_MARKER = re.compile(r"^\s*#{1,3}\s*(?:BEGIN|END) SOLUTION\b")
 _MARKER = re.compile(r"^(\s*)#\s*(UN)?GRADED FUNCTION\s*:\s*(\w+)\s*$")
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.M)

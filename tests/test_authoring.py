@@ -187,12 +187,20 @@ def test_nbgrader_and_otter_solution_regions(tmp_path, capsys):
             # END SOLUTION
             return out
         ''',
-        "np.random.seed(4)\nz = np.random.randn(3, 2)\na = relu(z)",
+        '''
+        # GRADED FUNCTION: zero_pad
+        def zero_pad(X, pad):
+            # YOUR CODE STARTS HERE
+            X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+            # YOUR CODE ENDS HERE
+            return X_pad
+        ''',
+        "np.random.seed(4)\nz = np.random.randn(3, 2)\na = relu(z)\nx_pad = zero_pad(np.random.randn(2, 3, 3, 2), 1)",
         "np.random.seed(5)\nx = np.random.randn(2, 3)\nparams = {'W': np.random.randn(4, 2), 'b': np.zeros((4, 1))}\nout = layer(x, params)",
     ])
     solution = read_solution(notebook)
     assert [(g.name, g.returns, g.single, g.uses) for g in solution.graded] == [
-        ("relu", ("a",), True, ()), ("layer", ("out",), True, ("relu",))]
+        ("relu", ("a",), True, ()), ("layer", ("out",), True, ("relu",)), ("zero_pad", ("X_pad",), True, ())]
     assert main(["new", str(tmp_path / "layers"), "--from", str(notebook)]) == 0
     assert "lint: layers is ready" in capsys.readouterr().out
     assert main(["release", str(tmp_path / "layers"), "--out", str(tmp_path / "release")]) == 0
@@ -200,3 +208,5 @@ def test_nbgrader_and_otter_solution_regions(tmp_path, capsys):
     relu_cell = student.cells[1].source
     assert "np.maximum" not in relu_cell and "BEGIN SOLUTION" not in relu_cell
     assert "# YOUR CODE HERE\n    raise NotImplementedError()\n    return a" in relu_cell
+    pad_cell = student.cells[3].source  # the course's later markers: kept, the code between them gone
+    assert "np.pad" not in pad_cell and "# YOUR CODE STARTS HERE\n    # YOUR CODE ENDS HERE" in pad_cell
