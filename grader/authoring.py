@@ -155,7 +155,8 @@ def _write_folder(folder: Path, solution: Solution):
         if solution.local_modules:
             (folder / "provided").mkdir(exist_ok=True)
             for module in solution.local_modules:
-                shutil.copyfile(module, folder / "provided" / module.name)
+                if module.resolve() != (folder / "provided" / module.name).resolve():
+                    shutil.copyfile(module, folder / "provided" / module.name)
     except OSError as error:
         raise AuthoringError(f"cannot write {folder}: {error}") from None
     spec = importlib.util.spec_from_file_location(f"_grader_new_reference_{folder.name}", folder / "reference.py")

@@ -227,9 +227,11 @@ def _local_modules(folder: Path, imports: list[ast.stmt]) -> list[Path]:
     found = []
     for node in imports:
         for module in _module_of(node):
-            path = folder / f"{module}.py"
-            if path.is_file() and path not in found:
-                found.append(path)
+            # beside the notebook; or, for the copy in an assignment folder, among those it provides
+            for path in (folder / f"{module}.py", folder / "provided" / f"{module}.py"):
+                if path.is_file() and path not in found:
+                    found.append(path)
+                    break
     return found
 
 

@@ -210,3 +210,23 @@ def test_nbgrader_and_otter_solution_regions(tmp_path, capsys):
     assert "# YOUR CODE HERE\n    raise NotImplementedError()\n    return a" in relu_cell
     pad_cell = student.cells[3].source  # the course's later markers: kept, the code between them gone
     assert "np.pad" not in pad_cell and "# YOUR CODE STARTS HERE\n    # YOUR CODE ENDS HERE" in pad_cell
+
+
+def test_running_new_again_keeps_the_authors_choices(tmp_path, capsys):
+    shutil.copytree(FIXTURE, tmp_path / "course")
+    folder = tmp_path / "layer"
+    assert main(["new", str(folder), "--from", str(tmp_path / "course" / "solution.ipynb"), "--no-lint"]) == 0
+    spec = (folder / "spec.toml").read_text()
+    # the author gives compute_cost 20 points and a tolerance, and declares a size
+    spec = spec.replace('name = "compute_cost"\npoints = 10', 'name = "compute_cost"\nrtol = 1e-05\npoints = 20')
+    spec = spec.replace("sizes = []", "sizes = [{ m = 2 }]")
+    (folder / "spec.toml").write_text(spec)
+    assert main(["new", str(folder), "--from", str(folder / "solution.ipynb"), "--no-lint"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert [row.split()[:4] for row in table[1:4]] == [
+        ["linear_forward", "10", "1", "3"], ["linear_activation_forward", "10", "2", "4"],
+        ["compute_cost", "20", "1", "2"]]
+    rewritten = (folder / "spec.toml").read_text()
+    assert 'name = "compute_cost"\nrtol = 1e-05\npoints = 20' in rewritten
+    assert '{ name = "cell 11, m=2", visibility = "hidden"' in rewritten
+    assert main(["lint", str(folder)]) == 0
