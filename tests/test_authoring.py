@@ -216,6 +216,7 @@ def test_running_new_again_keeps_the_authors_choices(tmp_path, capsys):
     shutil.copytree(FIXTURE, tmp_path / "course")
     folder = tmp_path / "layer"
     assert main(["new", str(folder), "--from", str(tmp_path / "course" / "solution.ipynb"), "--no-lint"]) == 0
+    capsys.readouterr()
     spec = (folder / "spec.toml").read_text()
     # the author gives compute_cost 20 points and a tolerance, and declares a size
     spec = spec.replace('name = "compute_cost"\npoints = 10', 'name = "compute_cost"\nrtol = 1e-05\npoints = 20')
