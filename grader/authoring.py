@@ -22,7 +22,6 @@ import hashlib
 import importlib.util
 import json
 import shutil
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,7 +319,3 @@ def format_table(authored: Authored) -> str:
     lines += [f"could not work out: {reason}" for reason in authored.reasons]
     lines += [f"note: {note}" for note in authored.notes]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: grader new NAME --from SOLUTION.ipynb")

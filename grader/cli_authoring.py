@@ -1,7 +1,6 @@
 """The authoring commands of ``grader``: ``new`` (an assignment from a solution notebook) and ``lint``."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
