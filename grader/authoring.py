@@ -213,7 +213,8 @@ def _function_entry(graded: GradedDefinition, solution: Solution, recorded: Reco
     if not compare:
         reasons.append(f"{graded.name}: returns only caches or None: nothing to compare, not graded")
         return None
-    return {"name": graded.name, "points": points, "returns": graded.returns[0] if graded.single
+    return {"name": graded.name, "section": graded.section, "points": points,
+            "returns": graded.returns[0] if graded.single
             else list(graded.returns), "compare": compare, "builder": "recorded", "cases": cases}
 
 
@@ -270,10 +271,10 @@ def _spec_text(name: str, solution: Solution, entries: list[dict], seeds, sizes,
               ""]
     earlier_functions = {f.get("name"): f for f in earlier.get("functions", []) if isinstance(f, dict)}
     for entry in entries:
-        kept = earlier_functions.get(entry["name"], {})
+        kept = {"section": entry["section"], **earlier_functions.get(entry["name"], {})}
         lines += ["[[functions]]", f"name = {_toml(entry['name'])}"]
         for key in ("section", "rtol", "atol", "expect_nonfinite"):
-            if key in kept:
+            if kept.get(key, "") != "":
                 lines.append(f"{key} = {_toml(kept[key])}")
         lines += [f"points = {_toml(entry['points'])}",
                   f"returns = {_toml(entry['returns'])}",

@@ -41,6 +41,7 @@ class GradedDefinition:
     returns: tuple[str, ...]  # names of what it returns: a tuple's elements, or the one value
     single: bool  # returns one value, not a tuple
     uses: tuple[str, ...]  # the other graded functions it calls
+    section: str = ""  # the last markdown heading before its cell: where a failing student reads again
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def read_solution(path: Path) -> Solution:
         raise SolutionError(f"{path}: {error}") from None
     reasons: list[str] = []
     cells: list[tuple[int, str, ast.Module]] = []
+    sections = _sections(notebook)
     for cell in notebook.code_cells:
         source = strip_magics(cell.source)
         try:
@@ -110,7 +112,8 @@ def read_solution(path: Path) -> Solution:
         graded.append(GradedDefinition(
             name=name, cell=number, parameters=tuple(a.arg for a in node.args.posonlyargs + node.args.args
                                                      + node.args.kwonlyargs),
-            returns=returns, single=single, uses=tuple(n for n in graded_order if n != name and n in calls)))
+            returns=returns, single=single, uses=tuple(n for n in graded_order if n != name and n in calls),
+            section=sections.get(number, "")))
     if not graded:
         raise SolutionError(f"{path}: no graded function whose outputs can be named ({'; '.join(reasons)})")
     names = {g.name for g in graded}
@@ -274,6 +277,18 @@ def _reference_source(path: Path, graded: list[str], definitions: dict, imports:
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         parts.append("\n".join(source.splitlines()[start - 1:node.end_lineno]))
     return "\n\n\n".join(part for part in parts if part.strip()) + "\n"
+
+
+def _sections(notebook) -> dict[int, str]:
+    """Each cell's number -> the last markdown heading above it (or in it)."""
+    found, heading = {}, ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("##"):  # a section, not the notebook's title
+                    heading = line.lstrip("#").strip()
+        found[cell.number] = heading
+    return found
 
 
 def _title(notebook) -> str:

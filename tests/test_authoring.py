@@ -63,6 +63,7 @@ def test_a_solution_notebook_becomes_an_assignment_graded_checked_and_released(a
         assert (folder / name).is_file(), name
     spec = (folder / "spec.toml").read_text()
     assert 'returns = "cost"' in spec and 'returns = ["Z", "cache"]' in spec and 'compare = ["Z"]' in spec
+    assert 'name = "compute_cost"\nsection = "3 - Cost"\n' in spec  # the heading above its cell
     reference = (folder / "reference.py").read_text()
     assert "def linear_forward" in reference and "from layer_utils import sigmoid" in reference
     assert "print(" not in reference and "np.random.seed" not in reference  # no test cell in it
@@ -79,6 +80,9 @@ def test_a_solution_notebook_becomes_an_assignment_graded_checked_and_released(a
     assert results["correct"] == dict.fromkeys(["linear_forward", "linear_activation_forward", "compute_cost"], "passed")
     assert results["wrong"] == {"linear_forward": "passed", "linear_activation_forward": "passed",
                                 "compute_cost": "failed"}
+    wrong = next(s for s in json.loads((out / "results.json").read_text())["submissions"] if s["id"] == "wrong")
+    cost = next(f for f in wrong["functions"] if f["name"] == "compute_cost")
+    assert (cost["section"], cost["section_cell"]) == ("3 - Cost", 9)  # where the student reads again
     # linear_activation_forward calls the missing linear_forward: the reference answers for it
     assert results["missing"] == {"linear_forward": "missing", "linear_activation_forward": "passed",
                                   "compute_cost": "passed"}
@@ -219,7 +223,8 @@ def test_running_new_again_keeps_the_authors_choices(tmp_path, capsys):
     capsys.readouterr()
     spec = (folder / "spec.toml").read_text()
     # the author gives compute_cost 20 points and a tolerance, and declares a size
-    spec = spec.replace('name = "compute_cost"\npoints = 10', 'name = "compute_cost"\nrtol = 1e-05\npoints = 20')
+    spec = spec.replace('name = "compute_cost"\nsection = "3 - Cost"\npoints = 10',
+                        'name = "compute_cost"\nsection = "3 - Cost"\nrtol = 1e-05\npoints = 20')
     spec = spec.replace("sizes = []", "sizes = [{ m = 2 }]")
     (folder / "spec.toml").write_text(spec)
     assert main(["new", str(folder), "--from", str(folder / "solution.ipynb"), "--no-lint"]) == 0
@@ -228,6 +233,6 @@ def test_running_new_again_keeps_the_authors_choices(tmp_path, capsys):
         ["linear_forward", "10", "1", "3"], ["linear_activation_forward", "10", "2", "4"],
         ["compute_cost", "20", "1", "2"]]
     rewritten = (folder / "spec.toml").read_text()
-    assert 'name = "compute_cost"\nrtol = 1e-05\npoints = 20' in rewritten
+    assert 'name = "compute_cost"\nsection = "3 - Cost"\nrtol = 1e-05\npoints = 20' in rewritten
     assert '{ name = "cell 11, m=2", visibility = "hidden"' in rewritten
     assert main(["lint", str(folder)]) == 0
