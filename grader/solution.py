@@ -3,7 +3,7 @@
 A graded function is one whose cell carries ``# GRADED FUNCTION: name`` (the course's marker),
 or whose body holds a solution region (``### BEGIN SOLUTION`` / ``### END SOLUTION``, as
 nbgrader writes them, or ``# BEGIN SOLUTION`` / ``# END SOLUTION``, as Otter does). A test cell
-is a code cell that uses a graded function without defining it. Read from the notebook:
+is a code cell that calls a graded function outside a function it defines. Read from the notebook:
 
 * the reference module: the graded functions, the helpers they use (functions, classes and
   constants the notebook defines), and the imports those need, in notebook order;
@@ -122,11 +122,11 @@ def read_solution(path: Path) -> Solution:
     test_modules = tuple(sorted(m.stem for m in local if _TEST_MODULE.search(m.stem)))
     test_cells = []
     for number, source, tree in cells:
-        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-        # what the cell itself runs: a function it defines calling a graded one is no test
+        # what the cell itself runs (a function it defines calling a graded one is no test; a
+        # graded function defined and then called in one cell is tested there)
         used = set().union(set(), *(_names_used(n) for n in tree.body
                                     if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))))
-        uses = tuple(name for name in graded_order if name in names and name in used and name not in defined)
+        uses = tuple(name for name in graded_order if name in names and name in used)
         if uses:
             test_cells.append(TestCell(number, source, uses))
     reference = _reference_source(path, graded_order, definitions, imports, set(test_modules),
