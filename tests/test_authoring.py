@@ -161,6 +161,7 @@ def test_new_says_what_it_could_not_work_out(tmp_path, capsys):
         print(scale(x, 2.0))
         scale(Box(), 2.0)
         ''',
+        "for factor in range(100):\n    y = scale(x, float(factor))",
     ])
     assert main(["new", str(tmp_path / "scaling"), "--from", str(notebook), "--no-lint"]) == 0
     printed = capsys.readouterr().out
@@ -170,7 +171,10 @@ def test_new_says_what_it_could_not_work_out(tmp_path, capsys):
     # the cell's failing import is noted, and the rest of the cell still ran
     assert "could not work out: cell 4 raised at line 1: ModuleNotFoundError: No module named " \
            "'a_module_nobody_installed'" in printed
-    assert "scale" in printed.splitlines()[1] and "never_tested" not in printed.splitlines()[1:3]
+    assert "could not work out: cell 5 calls scale 100 times: the first 5 are kept as cases" in printed
+    # public: cell 4's call and the loop's first five (factor 2.0 is cell 4's again); hidden: cell 4's seeds
+    assert printed.splitlines()[1].split()[:4] == ["scale", "10", "5", "2"]
+    assert "never_tested" not in printed.splitlines()[2]
 
 
 def test_nbgrader_and_otter_solution_regions(tmp_path, capsys):
