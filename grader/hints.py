@@ -249,7 +249,10 @@ def _mistaken(assignment, function, mistake, case):
 
 
 def _compared(function, value):
-    """The outputs that are compared; the others (a forward pass's caches) become None."""
+    """The outputs that are compared; the others (a forward pass's caches) become None. A
+    function that returns one value has it held as a tuple of one, like its expected value."""
+    if getattr(function, "single", False):
+        return (value,)
     if not _has_outputs(function, value) or function.returns is None:
         return value
     return type(value)(item if name in function.compare else None

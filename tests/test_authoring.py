@@ -240,3 +240,38 @@ def test_running_new_again_keeps_the_authors_choices(tmp_path, capsys):
     assert 'name = "compute_cost"\nsection = "3 - Cost"\nrtol = 1e-05\npoints = 20' in rewritten
     assert '{ name = "cell 11, m=2", visibility = "hidden"' in rewritten
     assert main(["lint", str(folder)]) == 0
+
+
+def test_a_mistake_catalogue_added_to_an_authored_assignment_gives_its_hint(tmp_path, capsys):
+    shutil.copytree(FIXTURE, tmp_path / "course")
+    folder = tmp_path / "layer"
+    assert main(["new", str(folder), "--from", str(tmp_path / "course" / "solution.ipynb"), "--no-lint"]) == 0
+    (folder / "mistakes.py").write_text('''
+import numpy as np
+
+from grader.hints import Mistake
+
+
+def _cost_without_mean(reference, AL, Y):
+    return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)))
+
+
+MISTAKES = [
+    Mistake("compute_cost", "the cost is summed, not averaged: divide by m, the number of examples",
+            _cost_without_mean, kind="no-mean"),
+]
+''')
+    solution = nbformat.read(str(tmp_path / "course" / "solution.ipynb"), as_version=4)
+    for cell in _cells(solution):
+        cell.source = cell.source.replace("/ m\n", "\n")
+    nbformat.write(solution, str(tmp_path / "summed.ipynb"))
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "summed.ipynb"), "--assignment", str(folder), "--no-html"]) == 1
+    checked = capsys.readouterr().out
+    assert "hint: the cost is summed, not averaged: divide by m" in " ".join(checked.split())
+    # the same hint from the student bundle, with no reference at hand
+    assert main(["release", str(folder), "--out", str(tmp_path / "release")]) == 0
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "summed.ipynb"), "--bundle", str(tmp_path / "release" / "layer.bundle.json"),
+                 "--no-html"]) == 1
+    assert "hint: the cost is summed, not averaged: divide by m" in " ".join(capsys.readouterr().out.split())
