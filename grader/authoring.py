@@ -87,6 +87,9 @@ def new_assignment(folder: Path, solution_path: Path, seeds: list[int] | None = 
     from grader.sandbox import case_cache_folder, find_sandbox
     if not solution_path.is_file():
         raise AuthoringError(f"{solution_path}: no such file")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir()) and not (folder / "spec.toml").is_file()):
+        raise AuthoringError(f"{folder} exists and is not an assignment folder (no spec.toml): "
+                             f"name a new folder, or an assignment to write again")
     earlier = _earlier_spec(folder)
     declared = earlier.get("authoring", {})
     seeds = list(seeds if seeds is not None else declared.get("seeds", DEFAULT_SEEDS))

@@ -177,6 +177,14 @@ def test_new_says_what_it_could_not_work_out(tmp_path, capsys):
     assert "never_tested" not in printed.splitlines()[2]
 
 
+def test_new_never_writes_into_a_folder_that_is_not_an_assignment(tmp_path, capsys):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "reference.py").write_text("# the author's own file\n")
+    assert main(["new", str(tmp_path / "work"), "--from", str(FIXTURE / "solution.ipynb")]) == 2
+    assert "is not an assignment folder (no spec.toml)" in capsys.readouterr().err
+    assert (tmp_path / "work" / "reference.py").read_text() == "# the author's own file\n"
+
+
 def test_nbgrader_and_otter_solution_regions(tmp_path, capsys):
     notebook = write_notebook(tmp_path / "solution.ipynb", [
         "import numpy as np",
