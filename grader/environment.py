@@ -149,4 +149,8 @@ def zygote_for(assignment, sandbox) -> Zygote:
         return Zygote(sandbox)
     if sandbox is not None:
         sandbox = dataclasses.replace(sandbox, shown=(*sandbox.shown, environment.folder.resolve()))
-    return Zygote(sandbox, python=str(environment.python), python_path=str(environment.grader_path()))
+    try:
+        grader_path = environment.grader_path()
+    except OSError as error:
+        raise StudentEnvironmentError(f"the student environment {environment.folder} cannot be used: {error}") from None
+    return Zygote(sandbox, python=str(environment.python), python_path=str(grader_path))
