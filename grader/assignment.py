@@ -71,6 +71,9 @@ class GradedFunction:
     # here without a round trip to the grader
     replay: dict = field(repr=False, default_factory=dict)
     section: str = ""  # the heading of the assignment's text this function follows
+    # returns one value, not a tuple (``returns = "cost"``): its expected value, and what a child
+    # sends back, are held as a tuple of one, so comparing, hints and reports see one output
+    single: bool = False
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -262,9 +265,10 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
     if not callable(implementation):
         raise AssignmentError(f"{where}: the reference has no function {name}")
     returns = _required(entry, "returns", (list, str), where)
-    if isinstance(returns, str) and returns != "dict":
-        raise AssignmentError(f"{where}: returns must be a list of names or \"dict\"")
-    returns = tuple(returns) if isinstance(returns, list) else None
+    single = isinstance(returns, str) and returns != "dict"  # the name of one returned value
+    if single and not returns.isidentifier():
+        raise AssignmentError(f"{where}: returns must be a list of names, one name, or \"dict\"")
+    returns = (returns,) if single else tuple(returns) if isinstance(returns, list) else None
     compare = tuple(_required(entry, "compare", list, where))
     if returns is not None and not set(compare) <= set(returns):
         raise AssignmentError(f"{where}: compare names {sorted(set(compare) - set(returns))} not in returns")
@@ -286,6 +290,8 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
         try:
             inputs = _plain(build(reference, **arguments))
             expected = _plain(_run_recording(reference, name, graded_names, inputs, replay))
+            if single:
+                expected = (expected,)
         except Exception as error:
             raise AssignmentError(f"{case_where}: building the case failed: {type(error).__name__}: {error}") from None
         if returns is None and not isinstance(expected, dict):
@@ -302,13 +308,15 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
         name=name, points=float(_required(entry, "points", (int, float), where)), returns=returns,
         compare=compare, tolerance=tolerance, cases=tuple(cases),
         inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay,
-        section=str(entry.get("section", "")))
+        section=str(entry.get("section", "")), single=single)
 
 
 def _kept_outputs(function: GradedFunction) -> list:
     """What the child sends back: the compared positions of a tuple, or keys of a dict."""
     if function.returns is None:
         return ["dict", list(function.compare)]
+    if function.single:
+        return ["single"]
     return ["tuple", len(function.returns), [function.returns.index(name) for name in function.compare]]
 
 

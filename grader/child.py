@@ -193,6 +193,8 @@ def _call(function, name: str, arguments: dict, index: int, kept: list, envelope
 def _compared_part(value, kept: list):
     """Only what is compared travels back (a forward pass's caches are not): the outputs not
     compared become None when the structure is the expected one; anything else goes as it is."""
+    if kept[0] == "single":  # one returned value, held as a tuple of one like its expected value
+        return (value,)
     if kept[0] == "dict":
         if type(value) is dict:
             return {key: value[key] for key in kept[1] if key in value}

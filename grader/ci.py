@@ -176,7 +176,7 @@ def _run(arguments) -> int:
 def grade_all(assignment, root: Path, notebooks: list[Path], arguments, environment) -> list[SubmissionResult]:
     from grader.grading import grade_notebook
     from grader.sandbox import find_sandbox, secrets_of
-    from grader.zygote import Zygote
+    from grader.environment import zygote_for
 
     if not notebooks:
         return []
@@ -195,7 +195,7 @@ def grade_all(assignment, root: Path, notebooks: list[Path], arguments, environm
                           "or pass --no-sandbox to grade with process limits alone")
         print(f"note: no sandbox ({reason}); student code runs with process limits alone", file=sys.stderr)
     results = []
-    with Zygote(sandbox) as zygote:
+    with zygote_for(assignment, sandbox) as zygote:
         for path in notebooks:
             submission_id = _relative(path, root).removesuffix(".ipynb")
             try:

@@ -24,7 +24,8 @@ from grader.results import SubmissionResult
 from grader.ci import add_ci_parser
 from grader.student import student_view
 from grader.terminal import format_result, use_colour
-from grader.zygote import Zygote
+from grader.environment import student_environment, zygote_for
+from grader.cli_authoring import add_authoring_parsers
 
 
 class UsageError(Exception):
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     release.set_defaults(run=_release)
 
     add_ci_parser(commands)
+    add_authoring_parsers(commands)
 
     mutation = commands.add_parser(
         "mutate", help="check that the assignment's cases catch bugs (mutation testing)",
@@ -176,6 +178,7 @@ def _grade(arguments) -> int:
         raise UsageError("--scheduler and --ship-notebooks are for --executor dask")
     notebooks = find_notebooks(arguments.paths)
     assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    student_environment(assignment.directory)  # built, or found, before any grading: a bad pin stops here
     out: Path = arguments.out
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -200,7 +203,7 @@ def _grade(arguments) -> int:
                 else:
                     sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
                                        required=not arguments.no_sandbox, quiet=arguments.quiet)
-                    zygote = stack.enter_context(Zygote(sandbox))
+                    zygote = stack.enter_context(zygote_for(assignment, sandbox))
                     graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs)
                 pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
                 try:
@@ -285,7 +288,7 @@ def _check(arguments) -> int:
     bundled = load_bundle(bundle, timeout=timeout) if bundle is not None else None
     # the fork server (Python and numpy starting in the sandbox) boots while the assignment loads
     sandbox = _sandbox(bundled or assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)
-    with Zygote(sandbox) as zygote:
+    with zygote_for(bundled or assignment_paths(arguments.assignment), sandbox) as zygote:
         assignment = bundled or load_assignment(arguments.assignment, timeout=timeout)
         unknown = [name for name in arguments.function if name not in assignment.graded_names]
         if unknown:

@@ -127,7 +127,8 @@ class AssignmentPlugin(WorkerPlugin):
             if self._zygote is None or not alive(self._zygote):
                 if self._zygote is not None:
                     self._zygote.close()
-                self._zygote = Zygote(self._sandbox)
+                from grader.environment import zygote_for  # the assignment's student environment, if it pins one
+                self._zygote = zygote_for(self._assignment, self._sandbox)
             return self._assignment, self._zygote
 
     def _find_sandbox(self, assignment: Assignment):

@@ -22,7 +22,7 @@ def compare_return(function: GradedFunction, expected, got, reveal: bool = True)
     """
     if function.returns is None:
         if not isinstance(got, dict):
-            return (_structure("return value", f"returned {_kind(got)}, but should return a dict of gradients "
+            return (_structure("return value", f"returned {_kind(got)}, but should return a dict "
                                f"with keys {', '.join(function.compare)}"),)
         missing = [key for key in function.compare if key not in got]
         mismatches = [_structure(key, f"the returned dict has no key '{key}' (it has: "

@@ -249,7 +249,10 @@ def _mistaken(assignment, function, mistake, case):
 
 
 def _compared(function, value):
-    """The outputs that are compared; the others (a forward pass's caches) become None."""
+    """The outputs that are compared; the others (a forward pass's caches) become None. A
+    function that returns one value has it held as a tuple of one, like its expected value."""
+    if getattr(function, "single", False):
+        return (value,)
     if not _has_outputs(function, value) or function.returns is None:
         return value
     return type(value)(item if name in function.compare else None
@@ -611,7 +614,7 @@ def _transposed(want, context):
     elif 3 <= want.ndim <= 4:
         for order in itertools.permutations(range(want.ndim)):
             if order != tuple(range(want.ndim)):
-                yield np.transpose(want, order), (("axes", "other"),)
+                yield np.transpose(want, order), (("axes", str(tuple(want.shape))),)
 
 
 def _sign(want, context):
@@ -687,8 +690,8 @@ GENERIC: list[Generic] = [
         f"are right but rows and columns are swapped. Check the order of the product (W @ a, not "
         f"a @ W) and any .T too many or too few" if not f["axes"] else
         f"{join(names)} {_verb(names, 'holds', 'hold')} the right values with the axes in another "
-        f"order: make the array with the shape the docstring gives, e.g. (n_a, m, T_x), and store "
-        f"step t in [:, :, t]"), shape_only=True),
+        f"order: make the array with the shape the docstring gives ({f['axes']} here) and store "
+        f"each slice along the axis it belongs to"), shape_only=True),
     Generic("sign", _sign, lambda names, f: (
         f"{join(names)} {_verb(names, 'has', 'have')} the right size but the opposite sign everywhere: "
         f"a minus sign is missing or one too many (e.g. a - b written b - a)")),
@@ -703,7 +706,7 @@ GENERIC: list[Generic] = [
     Generic("factor", _factor, lambda names, f: (
         f"{join(names)} {_verb(names, 'is', 'are')} off by a constant factor: every value is "
         f"{f['factor']} times the expected one. Look for a term counted twice, or a factor left out "
-        f"or added (the learning rate, a 1 - beta)")),
+        f"or added (a learning rate, a division by the number of examples)")),
 ]
 
 
@@ -712,7 +715,7 @@ GENERIC: list[Generic] = [
 ERROR_HINTS: list[ErrorHint] = [
     ErrorHint(r"unsupported operand type\(s\) for \^|ufunc 'bitwise_xor' not supported",
               "^ is not a power in Python (it is bitwise xor, which floats do not have): use ** for "
-              "powers, e.g. beta1 ** t and grads['dW1'] ** 2", kind="xor-power"),
+              "powers, e.g. x ** 2", kind="xor-power"),
     ErrorHint(r"module 'numpy' has no attribute '(float|int|bool|object|complex|str)'",
               "np.{0} was removed from NumPy (1.24): write the built-in {0} instead, or a NumPy type "
               "such as np.float64", kind="removed-numpy-alias"),

@@ -702,6 +702,8 @@ def _run_case(function: GradedFunction, implementation, inputs: dict, expected):
 
 def _compared_part(function: GradedFunction, value):
     """As the child sends it: the outputs that are not compared become None."""
+    if function.single:
+        return (value,)
     if function.returns is None:
         return {k: value[k] for k in function.compare if k in value} if type(value) is dict else value
     if type(value) in (tuple, list) and len(value) == len(function.returns):
@@ -755,28 +757,15 @@ def _builders(assignment: Assignment):
     return module
 
 
-def _random_arguments(builder, arguments: dict, rng: random.Random) -> dict:
-    """New arguments for a case builder: another seed and, where the builder takes them, other
-    sizes (the names the bundled builders use); anything else as the case had it."""
-    accepted = inspect.signature(builder).parameters
+def _random_arguments(builders, builder, arguments: dict, rng: random.Random) -> dict:
+    """New arguments for a case builder: the cases module's own ``random_arguments(builder,
+    arguments, rng)`` when it has one (it knows its sizes), else another seed."""
+    own = getattr(builders, "random_arguments", None)
+    if callable(own):
+        return own(builder, arguments, rng)
     chosen = dict(arguments)
-    sizes = {"n_x": (1, 6), "n_a": (1, 6), "n_y": (1, 5), "m": (1, 5), "T_x": (1, 6)}
-    for name, (low, high) in sizes.items():
-        if name in accepted:
-            chosen[name] = rng.randint(low, high)
-    if "seed" in accepted:
+    if "seed" in inspect.signature(builder).parameters:
         chosen["seed"] = rng.randint(100, 10**6)
-    if "T_da" in accepted:
-        chosen["T_da"] = rng.randint(1, chosen.get("T_x", accepted["T_x"].default if "T_x" in accepted else 1))
-    if "weight_scale" in accepted:
-        chosen["weight_scale"] = rng.choice([1.0, 1.0, 0.5, 3.0])
-    if "layers" in accepted:
-        chosen["layers"] = [[rng.randint(1, 5), rng.randint(1, 5)] for _ in range(rng.randint(1, 3))]
-    if "t" in accepted:
-        chosen["t"] = rng.randint(1, 5)
-        chosen.pop("prior_steps", None)
-    if "grad_scale" in accepted:
-        chosen["grad_scale"] = rng.choice([1.0, 1.0, 1e-2, 1e-5])
     return chosen
 
 
@@ -787,7 +776,7 @@ def _random_inputs(assignment, function: GradedFunction, builders, count: int, r
         builder = getattr(builders, builder_name)
         arguments = next(case.arguments for case in function.cases if case.builder == builder_name)
         for _ in range(count):
-            chosen = _random_arguments(builder, arguments, rng)
+            chosen = _random_arguments(builders, builder, arguments, rng)
             try:
                 inputs = codec.decode(codec.encode(builder(assignment.reference, **chosen)))
                 expected = getattr(assignment.reference, function.name)(**copy.deepcopy(inputs))

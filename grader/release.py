@@ -37,8 +37,11 @@ import nbformat
 from grader.assignment import Assignment, AssignmentError
 
 SOLUTION_FILE = "solution.ipynb"
-START = re.compile(r"^\s*###\s*START CODE HERE\s*###")
-END = re.compile(r"^\s*###\s*END CODE HERE\s*###")
+# the course's regions (### START CODE HERE ###, and its later # YOUR CODE STARTS HERE), and
+# nbgrader's and Otter's (### BEGIN SOLUTION / # BEGIN SOLUTION)
+START = re.compile(r"^\s*(?:###\s*START CODE HERE\s*###|#\s*YOUR CODE STARTS HERE\b|#{1,3}\s*BEGIN SOLUTION\b)")
+END = re.compile(r"^\s*(?:###\s*END CODE HERE\s*###|#\s*YOUR CODE ENDS HERE\b|#{1,3}\s*END SOLUTION\b)")
+_SOLUTION_MARKER = re.compile(r"^\s*#{1,3}\s*(?:BEGIN|END) SOLUTION\b")
 _MARKER = re.compile(r"^(\s*)#\s*(UN)?GRADED FUNCTION\s*:\s*(\w+)\s*$")
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.M)
 _TRIVIAL_TOKENS = 2  # a statement of this many tokens or fewer (pass, else:, return x) gives nothing away
@@ -129,7 +132,8 @@ def student_notebook(solution, graded_names, where: str = "the solution notebook
             if name in graded_names:
                 if not regions:
                     raise ReleaseError(f"{where} cell {index} defines the graded function {name} but has no "
-                                       f"### START CODE HERE ### region: the release would hand out its solution")
+                                       f"### START CODE HERE ### (or ### BEGIN SOLUTION) region: the release "
+                                       f"would hand out its solution")
                 lines = _marked(lines, name)
                 defined.setdefault(name, index)
         cell.source = "\n".join(lines)
@@ -163,16 +167,27 @@ def _emptied(lines: list[str], regions: list[tuple[int, int]]) -> list[str]:
     whose removal leaves a block empty (its ``for`` is outside the region) gets a ``pass``."""
     removed: set[int] = set()
     placeholders: dict[int, str] = {}  # end marker line -> the pass that may go before it
+    always: set[int] = set()  # a solution region (nbgrader, Otter) is always left raising
     for start, end in regions:
         code = [n for n in range(start + 1, end) if lines[n].strip() and not lines[n].lstrip().startswith("#")]
         removed.update(code)
         if code:
             first = lines[code[0]]
-            placeholders[end] = first[:len(first) - len(first.lstrip())] + "pass"
+            indent = first[:len(first) - len(first.lstrip())]
+            placeholders[end] = indent + "pass"
+            if _SOLUTION_MARKER.match(lines[start]):
+                placeholders[end] = indent + "raise NotImplementedError()"
+                always.add(end)
+        if _SOLUTION_MARKER.match(lines[start]):  # as nbgrader hands it out: no markers, a prompt
+            marker = lines[start]
+            lines = [*lines[:start], marker[:len(marker) - len(marker.lstrip())] + "# YOUR CODE HERE",
+                     *lines[start + 1:]]
+            removed.add(end)
 
     def build(chosen: set[int]) -> list[str]:
-        return [kept for n, line in enumerate(lines) if n not in removed
-                for kept in ([placeholders[n], line] if n in chosen else [line])]
+        chosen = chosen | always
+        return [kept for n, line in enumerate(lines) if n not in removed or n in chosen
+                for kept in ([placeholders[n]] + ([line] if n not in removed else []) if n in chosen else [line])]
 
     emptied = build(set())
     if _parses(emptied) or not _parses(lines):

@@ -522,7 +522,7 @@ def _check_lines(function: GradedFunction, mismatches: tuple[Mismatch, ...]) -> 
         elif mismatch.kind in ("values", "nonfinite") and mismatch.expected:
             index = mismatch.index.strip("[]")
             element = f"{target}[{index}]" if index else target
-            label = f"{mismatch.output}{mismatch.index}"
+            label = f"{mismatch.output}{mismatch.index if index else ''}"  # a scalar has no index
             lines.append(f"print({label!r}, {element}, 'expected', {_expected(mismatch.expected)})")
         else:
             lines.append(f"# {mismatch.message}")

@@ -115,7 +115,8 @@ def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None,
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return None, "bubblewrap (bwrap) is not installed"
-    sandbox = Sandbox(bwrap, tuple(hidden), tuple(Path(p).resolve() for p in shown))
+    # an assignment need not have provided modules: only what exists is shown
+    sandbox = Sandbox(bwrap, tuple(hidden), tuple(Path(p).resolve() for p in shown if Path(p).exists()))
     try:
         probe = subprocess.run(sandbox.wrap(["/bin/sh", "-c", "exit 0"]), capture_output=True,
                                timeout=_PROBE_TIMEOUT, stdin=subprocess.DEVNULL)

@@ -172,12 +172,15 @@ class Child:
 class Zygote:
     """The grader's handle on a running fork server; safe to use from several threads."""
 
-    def __init__(self, sandbox: Sandbox | None = None) -> None:
+    def __init__(self, sandbox: Sandbox | None = None, python: str | None = None,
+                 python_path: str | None = None) -> None:
+        """``python``: another interpreter to run from (a student environment's), with
+        ``python_path`` the folder it finds the grader package in (see grader.environment)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        package_parent = python_path or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         environment = {**_ENVIRONMENT, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                        "PYTHONPATH": package_parent, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
-        command = [sys.executable, "-m", "grader.zygote", str(theirs.fileno())]
+        command = [python or sys.executable, "-m", "grader.zygote", str(theirs.fileno())]
         self.sandboxed = sandbox is not None
         self._process = subprocess.Popen(
             sandbox.wrap(command) if sandbox else command,

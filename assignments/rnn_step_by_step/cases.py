@@ -17,6 +17,8 @@ Each builder is a plain function ``NAME(reference, *, seed, ...) -> dict``:
 * ``weight_scale`` multiplies every W and b parameter after all draws (for saturation cases);
   it does not change the draws themselves.
 """
+import inspect
+
 import numpy as np
 
 _RNN_FORWARD_ORDER = ("Waa", "Wax", "Wya", "ba", "by")
@@ -198,3 +200,32 @@ def update_parameters_with_adam_case(reference, *, seed=1, layers=[[2, 3], [3, 3
                                                              learning_rate=learning_rate)
     return {"parameters": parameters, "grads": grads, "v": v, "s": s, "t": t,
             "learning_rate": learning_rate}
+
+
+# --------------------------------------------------------------------------- grader mutate
+
+
+def random_arguments(builder, arguments: dict, rng) -> dict:
+    """New arguments for a builder, for ``grader mutate``'s search for inputs that tell a mutant
+    from the reference: another seed and, where the builder takes them, other sizes (``rng`` is
+    a ``random.Random``); anything else as the case had it."""
+    accepted = inspect.signature(builder).parameters
+    chosen = dict(arguments)
+    sizes = {"n_x": (1, 6), "n_a": (1, 6), "n_y": (1, 5), "m": (1, 5), "T_x": (1, 6)}
+    for name, (low, high) in sizes.items():
+        if name in accepted:
+            chosen[name] = rng.randint(low, high)
+    if "seed" in accepted:
+        chosen["seed"] = rng.randint(100, 10**6)
+    if "T_da" in accepted:
+        chosen["T_da"] = rng.randint(1, chosen.get("T_x", accepted["T_x"].default if "T_x" in accepted else 1))
+    if "weight_scale" in accepted:
+        chosen["weight_scale"] = rng.choice([1.0, 1.0, 0.5, 3.0])
+    if "layers" in accepted:
+        chosen["layers"] = [[rng.randint(1, 5), rng.randint(1, 5)] for _ in range(rng.randint(1, 3))]
+    if "t" in accepted:
+        chosen["t"] = rng.randint(1, 5)
+        chosen.pop("prior_steps", None)
+    if "grad_scale" in accepted:
+        chosen["grad_scale"] = rng.choice([1.0, 1.0, 1e-2, 1e-5])
+    return chosen

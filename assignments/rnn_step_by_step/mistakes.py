@@ -465,6 +465,9 @@ MISTAKES = [
 ]
 
 ERROR_HINTS = [
+    ErrorHint(r"unsupported operand type\(s\) for \^|ufunc 'bitwise_xor' not supported",
+              "^ is not a power in Python (it is bitwise xor, which floats do not have): use ** for "
+              "powers, e.g. beta1 ** t and grads['dW1'] ** 2", "update_parameters_with_adam", "xor-power"),
     ErrorHint(r"in rnn_cell_backward \(called with your arguments\): not enough values to unpack",
               "rnn_cell_backward gets the whole caches: pass it the cache of step t alone (caches holds "
               "the list of caches and x)", "rnn_backward", "whole-caches"),
