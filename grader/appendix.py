@@ -63,7 +63,12 @@ def render_appendix(path: str | Path) -> Appendix:
     except InvalidNotebook as error:
         return Appendix(error=str(error))
     for number, cell in enumerate(node.cells, start=1):
-        cell.setdefault("metadata", {})["grader_cell"] = number
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+        # nbconvert leaves out the source of a cell marked transient.remove_source: the appendix
+        # shows every cell the grader read, whatever the notebook asks
+        cell["metadata"].pop("transient", None)
+        cell["metadata"]["grader_cell"] = number
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             _trim(output)
     nonce = secrets.token_hex(8)
