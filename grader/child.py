@@ -11,6 +11,8 @@ arguments match, or else by asking the grader. The reference code never enters t
 from __future__ import annotations
 
 import builtins
+import importlib.abc
+import importlib.util
 import io
 import linecache
 import marshal
@@ -123,10 +125,17 @@ class _Output(io.TextIOBase):
     def fileno(self) -> int:
         return self.descriptor
 
+    @property
+    def buffer(self) -> _BinaryOutput:
+        return _BinaryOutput(self)
+
     def write(self, text) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        data = text.encode("utf-8", "replace")
+        self.emit(text.encode("utf-8", "replace"))
+        return len(text)
+
+    def emit(self, data: bytes) -> None:
         self.printed += len(data)
         if self.room > 0:
             chunk = memoryview(data)[:self.room]
@@ -139,10 +148,25 @@ class _Output(io.TextIOBase):
                 self.room = 0
             if self.room <= 0:
                 _drop_raw_output()
-        return len(text)
 
     def flush(self) -> None:
         pass
+
+
+class _BinaryOutput(io.RawIOBase):
+    """``sys.stdout.buffer``: bytes, under the same limit."""
+
+    def __init__(self, text: _Output):
+        super().__init__()
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.text.emit(data)
+        return len(data)
 
 
 _output: _Output | None = None
@@ -191,6 +215,28 @@ def _enter(job: dict, output: int, scratch: str) -> None:
     if hasattr(resource, "RLIMIT_NPROC"):
         _limit(resource.RLIMIT_NPROC, limits["processes"])
     sys.path[:0] = [job["provided"], scratch]
+    sys.meta_path.insert(0, _ProvidedModules(job.get("provided_code", {}), job["provided"]))
+
+
+class _ProvidedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The assignment's provided modules (``rnn_utils``), compiled once by the grader: a child
+    keeps no bytecode on disk, and compiling them afresh in every process cost more than
+    forking it."""
+
+    def __init__(self, codes: dict, folder: str):
+        self.codes, self.folder = codes, folder
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.codes:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=os.path.join(self.folder, f"{name}.py"))
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        module.__file__ = module.__spec__.origin
+        exec(marshal.loads(self.codes[module.__name__]), module.__dict__)  # noqa: S102
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:

@@ -134,7 +134,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
         "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases),
                        "stand_ins": list(f.stand_ins)} for f in todo],
         "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-        "defined": defined, "provided": str(assignment.provided),
+        "defined": defined, "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
                    "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
@@ -142,6 +142,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     position = 0  # the function in progress
     deadline = started = time.monotonic()
     deadline += LOAD_SECONDS
+    credit = limits.timeout  # the reference's time answering calls, not charged to the case up to this
     loaded, warnings = False, ()
     printed_before = {f.name: printed.get(f.name, 0) for f in todo}
     try:
@@ -154,8 +155,8 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                              _frame_limit(assignment, function, len(outcomes[function.name])))
             called = codec.call_name(frame)
             if called is not None and loaded:
-                deadline = _answer(assignment, function, child, called, frame, deadline)
-                continue  # the reference's time counts towards the case's: a call cannot stall it
+                deadline, credit = _answer(assignment, function, child, called, frame, deadline, credit)
+                continue
             message = _decode(frame)
             _note_printed(printed, function.name, printed_before[function.name], message)
             if "loaded" in message and not loaded:
@@ -180,6 +181,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                 raise _Stop(Outcome("died", error="sent back something that is not a result"))
             deadline = started = time.monotonic()
             deadline += limits.timeout
+            credit = limits.timeout
     except _Stop as stop:
         zygote.kill(child)
         code = zygote.exit_code(child)
@@ -209,6 +211,20 @@ def _payloads(assignment: Assignment, todo: list[GradedFunction]) -> bytes:
         message = assignment.memo[key] = codec.encode_trusted(
             {f.name: assignment.payloads[f.name] for f in todo})
     return message
+
+
+def _provided_code(assignment: Assignment) -> dict[str, bytes]:
+    """The provided modules, compiled once per assignment (module name -> marshalled code)."""
+    codes = assignment.memo.get("provided code")
+    if codes is None:
+        codes = {}
+        for path in sorted(Path(assignment.provided).glob("*.py")):
+            try:
+                codes[path.stem] = marshal.dumps(compile(path.read_bytes(), str(path), "exec"))
+            except (OSError, SyntaxError, ValueError):
+                pass  # imported from the file then, where it fails as it would anyway
+        assignment.memo["provided code"] = codes
+    return codes
 
 
 def _frame_limit(assignment: Assignment, function: GradedFunction, case: int) -> int:
@@ -279,12 +295,16 @@ _OFFLINE = ("{name} cannot be called with these arguments offline: the student b
 
 
 def _answer(assignment: Assignment, function: GradedFunction, child, name: str, call: bytes,
-            deadline: float) -> float:
+            deadline: float, credit: float) -> tuple[float, float]:
     """Answer a call of a graded function that ``function``'s process could not answer from its
     replay table: only one of the graded functions ``function``'s reference calls (never
-    ``function`` itself), by the reference in a worker process, within the case's deadline.
-    Any other call ends the case as an error. Returns the deadline, moved on by the time it
-    took to start a worker."""
+    ``function`` itself), by the reference in a worker process. Any other call ends the case
+    as an error.
+
+    The reference's time is not the student's: the deadline moves on by the time the answer
+    took, up to ``credit`` seconds per case in all (so a case's calls cannot stall it for more
+    than another time limit), and by the time it took to start a worker. Returns the deadline
+    and the credit left."""
     if name == function.name or name not in function.stand_ins:
         allowed = ", ".join(function.stand_ins) or "none"
         raise _Stop(Outcome("died", error=f"asked the grader to answer a call of {name[:80]!r}: while "
@@ -296,9 +316,11 @@ def _answer(assignment: Assignment, function: GradedFunction, child, name: str, 
         limits = assignment.limits
         workers = reference_worker.workers_for(assignment.reference_path, limits.memory_bytes,
                                                _answer_bytes(limits))
+        began = time.monotonic()
         try:
-            reply, starting = workers.answer(call, deadline - time.monotonic())
-            deadline += starting
+            reply, starting = workers.answer(call, deadline + credit - began)
+            credited = min(max(time.monotonic() - began - starting, 0.0), credit)
+            deadline, credit = deadline + starting + credited, credit - credited
         except reference_worker.ReferenceTimeout:
             raise _Stop(Outcome("timeout", error=f"did not finish within {limits.timeout:g} s (the "
                                 f"reference's answers to its calls of {name} included)",
@@ -307,10 +329,14 @@ def _answer(assignment: Assignment, function: GradedFunction, child, name: str, 
             reply = codec.encode_trusted({"raise": ["RuntimeError", f"in {name} (called with your "
                                                     f"arguments): the reference failed on them (too large?)"]})
     try:
-        child.channel.sendall(reply)
+        child.channel.settimeout(max(deadline - time.monotonic(), 0.001))
+        child.channel.sendall(reply)  # a child that does not read its answer runs out of time
+    except (TimeoutError, socket.timeout):
+        raise _Stop(Outcome("timeout", error=f"did not finish within {assignment.limits.timeout:g} s",
+                            seconds=assignment.limits.timeout)) from None
     except OSError:
         raise _Stop(Outcome("died", error="the process stopped answering")) from None
-    return deadline
+    return deadline, credit
 
 
 def _answer_bytes(limits) -> int:

@@ -81,6 +81,7 @@ def test_printing_megabytes_is_cut_and_costs_the_grader_nothing(grade):
 def test_raw_writes_past_the_output_limit_are_dropped_too(grade):
     writing = RNN_CELL_FORWARD.replace("    return a_next", "    import os, sys\n    for _ in range(3):\n"
                                        "        os.write(1, b'z' * 10**6)\n        sys.__stderr__.write('w' * 10**6)\n"
+                                       "        sys.stdout.buffer.write(b'v' * 10**6)\n"
                                        "    return a_next")
     functions, _ = grade([HEADER, writing], only=["rnn_cell_forward"])
     function = functions["rnn_cell_forward"]
