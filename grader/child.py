@@ -132,7 +132,9 @@ class _Output(io.TextIOBase):
     def write(self, text) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self.emit(text.encode("utf-8", "replace"))
+        kept = text[:max(self.room, 0)]  # what can still be kept; the rest is counted, not encoded
+        self.emit(kept.encode("utf-8", "replace"))
+        self.printed += len(text) - len(kept)
         return len(text)
 
     def emit(self, data: bytes) -> None:

@@ -1,5 +1,6 @@
-"""Hostile notebooks (tests/attacks/, made by tools/make_attack_notebooks.py): none passes, none
-leaves a file or a process behind, and the rest of each notebook is graded as if it were not there.
+"""Hostile notebooks (tests/attacks/, made by tools/make_attack_notebooks.py): no attack earns a
+point, none leaves a file or a process behind, and the rest of each notebook (the work beside an
+attack, a correct function that prints) is graded as if it were not there.
 
 Run under the bubblewrap sandbox (CI installs it); without it the grader cannot hide files from
 student code, so these tests are skipped there.

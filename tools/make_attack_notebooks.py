@@ -74,7 +74,7 @@ ATTACKS = {
                      "return np.zeros((5, 10)).view(Liar), Anything(), None", "failed"),
     "huge_return": ("return np.zeros((50000, 5000)), np.zeros((2, 10)), None", "error"),
     "deep_return": ("value = []\nfor _ in range(100000):\n    value = [value]\nreturn value, value, value", "error"),
-    "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "failed"),
+    "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "failed or timeout"),
     # a raw stand-in call on the channel, naming the function itself: the grader must not answer
     "calls_itself_through_the_channel": (
         "import gc, socket\nfrom grader import codec\n"
