@@ -1,12 +1,15 @@
-"""The untrusted side: runs in a fresh forked process per submission, loads the student's program
-(compiled by the grader) afresh for each graded function and calls it on each case.
+"""The untrusted side: runs in a fresh process forked from the fork server for each graded
+function of a submission, loads the student's program (compiled by the grader) and calls the
+function on each case.
 
 Before any student code runs, the process is filtered (``seccomp``: it can start no process and
 touch no other) and not dumpable. Everything here may be subverted by the student's code, so
 nothing here decides a verdict: the process only reports what the function returned (as plain
-data, see ``codec``) or raised. Other graded functions the function calls are stand-ins answered
-by the reference: from the replay table of the reference's own calls on the same cases when the
-arguments match, or else by asking the grader. The reference code never enters this process.
+data, see ``codec``) or raised, and what it printed goes to a file, up to a limit, never failing.
+The graded functions that the function's reference calls are stand-ins answered by the
+reference: from the replay table of the reference's own calls on the same cases when the
+arguments match, or else by asking the grader, which answers only those names. Every other
+graded name is the student's own. The reference code never enters this process.
 """
 from __future__ import annotations
 
