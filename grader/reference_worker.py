@@ -37,6 +37,10 @@ class ReferenceFailed(Exception):
     """The worker died or sent back something unreadable (out of memory, usually)."""
 
 
+class ReferenceUnavailable(RuntimeError):
+    """No worker could be started: the grader's failure, never the student's."""
+
+
 class _Worker:
     def __init__(self, reference_path: str, memory_bytes: int, answer_bytes: int):
         ours, theirs = socket.socketpair()
@@ -58,10 +62,10 @@ class _Worker:
             ready = codec.receive(self.channel, 1 << 16)
         except (OSError, EOFError, codec.CodecError) as error:
             self.kill()
-            raise ReferenceFailed(f"the reference worker did not start: {error}") from None
+            raise ReferenceUnavailable(f"the reference worker did not start: {error}") from None
         if ready != "ready":
             self.kill()
-            raise ReferenceFailed(f"the reference worker did not start: {str(ready)[:300]}")
+            raise ReferenceUnavailable(f"the reference worker did not start: {str(ready)[:300]}")
 
     def ask(self, call: bytes, timeout: float) -> bytes:
         """The framed answer to a framed call (as the child sent it)."""

@@ -167,3 +167,44 @@ def test_a_cell_marked_remove_source_still_shows_in_the_appendix(tmp_path):
     appendix = render_appendix(path)
     assert not appendix.error
     assert "hidden cheat" in str(appendix.cells[1].html)
+
+
+def test_the_reference_answers_in_a_worker_under_limits(tmp_path):
+    """A stand-in call runs the reference in a worker process: one that runs too long is killed
+    at the deadline and the next call gets a fresh worker; one that allocates past the memory
+    limit raises there, never in the grader; an answer over its size limit is refused."""
+    from grader.reference_worker import ReferenceTimeout, ReferenceWorkers
+
+    reference = tmp_path / "reference.py"
+    reference.write_text(textwrap.dedent('''
+        import numpy as np
+
+        def spin(x):
+            while True:
+                pass
+
+        def outer(x):
+            return x @ x.T
+
+        def double(x):
+            return 2 * x
+    '''))
+    workers = ReferenceWorkers(str(reference), memory_bytes=256 << 20, answer_bytes=1 << 20)
+    try:
+        import numpy as np
+
+        def ask(name, value, timeout=5.0):
+            reply, _ = workers.answer(codec.encode({"call": name, "args": [value], "kwargs": {}}), timeout)
+            return codec.decode_trusted(reply)
+
+        started = time.monotonic()
+        with pytest.raises(ReferenceTimeout):
+            ask("spin", 1, timeout=0.5)
+        assert time.monotonic() - started < 5
+        assert ask("double", 21) == {"return": 42}  # a fresh worker
+        kind, message = ask("outer", np.ones((20000, 1)))["raise"]  # 3.2 GB
+        assert "ran out of memory" in message
+        kind, message = ask("double", np.ones(200_000))["raise"]  # 1.6 MB back
+        assert "over the limit" in message
+    finally:
+        workers.close()
