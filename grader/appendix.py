@@ -72,7 +72,12 @@ def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozense
     for number, cell in enumerate(every, start=1):
         if not isinstance(cell, dict):
             return Appendix(error=f"cell {number} is not a JSON object")
-        cell.setdefault("metadata", {})["grader_cell"] = number
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+        # nbconvert leaves out the source of a cell marked transient.remove_source: the appendix
+        # shows every cell the grader read, whatever the notebook asks
+        cell["metadata"].pop("transient", None)
+        cell["metadata"]["grader_cell"] = number
     node.cells, left_out = _within_bounds(every, keep)
     for cell in node.cells:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:

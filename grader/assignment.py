@@ -74,6 +74,10 @@ class GradedFunction:
     # returns one value, not a tuple (``returns = "cost"``): its expected value, and what a child
     # sends back, are held as a tuple of one, so comparing, hints and reports see one output
     single: bool = False
+    # the graded functions its reference calls on its cases: the only ones a student's version
+    # may call and have answered by the reference (its stand-ins); any other graded name is
+    # the student's own definition
+    stand_ins: tuple[str, ...] = ()
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -200,13 +204,17 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
     for path in (spec_path, reference_path, cases_path, mistakes_path):
         if path.is_file():
             digest.update(path.read_bytes())
-    fingerprint = digest.hexdigest()[:16]
-    functions = _cached_cases(directory.name, fingerprint)
+    sources = digest.hexdigest()[:16]
+    functions = _cached_cases(directory.name, sources)
     if functions is None:
         functions = tuple(_graded_function(entry, defaults, reference, builders, graded_names,
                                            f"{where} functions[{i}]")
                           for i, entry in enumerate(entries))
-        _cache_cases(directory.name, fingerprint, functions)
+        _cache_cases(directory.name, sources, functions)
+    # what each function's stand-ins are decides what a student's code may have answered:
+    # results graded under other stand-ins are not comparable
+    digest.update(repr([(f.name, f.stand_ins) for f in functions]).encode())
+    fingerprint = digest.hexdigest()[:16]
     names = [function.name for function in functions]
     if len(set(names)) != len(names):
         raise AssignmentError(f"{where} a function is listed twice")
@@ -277,6 +285,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
     builder_name = entry.get("builder")
     cases = []
     replay: dict[str, bytes] = {}
+    called: set[str] = set()
     for index, raw in enumerate(_required(entry, "cases", list, where)):
         case_where = f"{where} cases[{index}]"
         builder = raw.get("builder", builder_name)
@@ -289,7 +298,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
             raise AssignmentError(f"{case_where}: visibility must be public or hidden")
         try:
             inputs = _plain(build(reference, **arguments))
-            expected = _plain(_run_recording(reference, name, graded_names, inputs, replay))
+            expected = _plain(_run_recording(reference, name, graded_names, inputs, replay, called))
             if single:
                 expected = (expected,)
         except Exception as error:
@@ -308,7 +317,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
         name=name, points=float(_required(entry, "points", (int, float), where)), returns=returns,
         compare=compare, tolerance=tolerance, cases=tuple(cases),
         inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay,
-        section=str(entry.get("section", "")), single=single)
+        section=str(entry.get("section", "")), single=single, stand_ins=tuple(sorted(called)))
 
 
 def _kept_outputs(function: GradedFunction) -> list:
@@ -324,8 +333,10 @@ def parameter_names(function) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
-def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, replay: dict):
-    """The reference's result on ``inputs``, noting every call it makes to another graded function."""
+def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, replay: dict,
+                   called: set[str] | None = None):
+    """The reference's result on ``inputs``, noting every call it makes to another graded
+    function: its answer in ``replay``, the function's name in ``called``."""
     originals = {other: getattr(reference, other) for other in graded_names
                  if other != name and callable(getattr(reference, other, None))}
 
@@ -334,6 +345,8 @@ def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, 
 
         def recording(*args, **kwargs):
             key = codec.call_key(other, names, list(args), kwargs)
+            if called is not None:
+                called.add(other)
             result = original(*args, **kwargs)
             replay[key] = codec.encode_trusted(result)
             return result

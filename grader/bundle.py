@@ -162,6 +162,7 @@ def _function_content(assignment: Assignment, function: GradedFunction) -> dict:
                    "expected": _blob(case.expected), "trace": _trace(assignment, function, case)}
                   for case in public],
         "replay": {key: base64.b64encode(value).decode("ascii") for key, value in sorted(replay.items())},
+        "stand_ins": list(function.stand_ins),
         "mistakes": mistakes,
     }
 
@@ -387,7 +388,8 @@ def _function(entry: dict) -> tuple[GradedFunction, list]:
         name=name, points=float(entry["points"]), returns=returns, compare=compare,
         tolerance=Tolerance(float(entry["rtol"]), float(entry["atol"])), cases=tuple(cases),
         inputs_messages=tuple(inputs_messages), replay=replay,
-        single=bool(entry.get("single", False)) and returns is not None and len(returns) == 1)
+        single=bool(entry.get("single", False)) and returns is not None and len(returns) == 1,
+        stand_ins=tuple(_text(other) for other in _list(entry.get("stand_ins", []))))
     return function, mistakes
 
 

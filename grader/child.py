@@ -1,16 +1,22 @@
-"""The untrusted side: runs in a fresh forked process per submission, loads the student's program
-(compiled by the grader) afresh for each graded function and calls it on each case.
+"""The untrusted side: runs in a fresh process forked from the fork server for each graded
+function of a submission, loads the student's program (compiled by the grader) and calls the
+function on each case.
 
 Before any student code runs, the process is filtered (``seccomp``: it can start no process and
 touch no other) and not dumpable. Everything here may be subverted by the student's code, so
 nothing here decides a verdict: the process only reports what the function returned (as plain
-data, see ``codec``) or raised. Other graded functions the function calls are stand-ins answered
-by the reference: from the replay table of the reference's own calls on the same cases when the
-arguments match, or else by asking the grader. The reference code never enters this process.
+data, see ``codec``) or raised, and what it printed goes to a file, up to a limit, never failing.
+The graded functions that the function's reference calls are stand-ins answered by the
+reference: from the replay table of the reference's own calls on the same cases when the
+arguments match, or else by asking the grader, which answers only those names. Every other
+graded name is the student's own. The reference code never enters this process.
 """
 from __future__ import annotations
 
 import builtins
+import importlib.abc
+import importlib.util
+import io
 import linecache
 import marshal
 import os
@@ -59,15 +65,17 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
     _enter(job, outputs[0], scratch)
     for number, task in enumerate(job["functions"]):
         name = task["name"]
-        _redirect_output(outputs[number])
+        # only the graded functions its reference calls are answered by the reference; every
+        # other graded name stays what the notebook defines
+        stand_ins = [other for other in task["stand_ins"] if other != name]
+        _redirect_output(outputs[number], job["limits"]["output_bytes"])
         namespace, warnings = load_program(program)  # afresh: what one function did is gone
         if number == 0:
-            codec.send(channel, {"loaded": warnings})
+            codec.send(channel, {"loaded": [warning[:300] for warning in warnings[:50]]})
         inputs_messages, replay, kept = codec.decode_trusted(payloads[name])
         called: set[str] = set()
-        for other in job["graded"]:
-            if other != name:
-                namespace[other] = _stand_in(other, job["signatures"][other], replay, channel, called)
+        for other in stand_ins:
+            namespace[other] = _stand_in(other, job["signatures"][other], replay, channel, called)
         function = namespace.get(name)
         for index in range(task["first_case"], task["cases"]):
             arguments = codec.decode_trusted(inputs_messages[index])  # a fresh copy for every case
@@ -76,11 +84,11 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
         # functions it called, so the report can say when the chain breaks below it
         callees = sorted(called & set(job["defined"])) if task["first_case"] == 0 else []
         if not callees:
-            codec.send(channel, {"chain": {"function": name, "callees": []}})
+            codec.send(channel, {"chain": {"function": name, "callees": [], "printed": _printed()}})
             continue
         namespace, _ = load_program(program)
-        for other in job["graded"]:
-            if other != name and other not in callees:
+        for other in stand_ins:
+            if other not in callees:
                 namespace[other] = _stand_in(other, job["signatures"][other], replay, channel, set())
         arguments = codec.decode_trusted(inputs_messages[0])
         channel.sendall(_call(namespace.get(name), name, arguments, 0, kept, envelope="chain",
@@ -95,23 +103,115 @@ def _not_dumpable() -> None:
         pass
 
 
-def _redirect_output(descriptor: int) -> None:
+class _Output(io.TextIOBase):
+    """Where ``print`` goes (``sys.stdout`` and ``sys.stderr`` both): the function's output file
+    up to the output limit, then nowhere. Printing never fails: what is past the limit is
+    counted and dropped, and the descriptors 1 and 2 then lead to /dev/null, so a raw write
+    is dropped too."""
+
+    def __init__(self, descriptor: int, limit: int):
+        super().__init__()
+        self.descriptor = descriptor
+        try:
+            self.room = max(0, limit - os.fstat(descriptor).st_size)
+        except OSError:
+            self.room = 0
+        self.printed = 0
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.descriptor
+
+    @property
+    def buffer(self) -> _BinaryOutput:
+        return _BinaryOutput(self)
+
+    def write(self, text) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        kept = text[:max(self.room, 0)]  # what can still be kept; the rest is counted, not encoded
+        self.emit(kept.encode("utf-8", "replace"))
+        self.printed += len(text) - len(kept)
+        return len(text)
+
+    def emit(self, data: bytes) -> None:
+        self.printed += len(data)
+        if self.room > 0:
+            chunk = memoryview(data)[:self.room]
+            try:
+                while len(chunk):
+                    written = os.write(self.descriptor, chunk)
+                    self.room -= written
+                    chunk = chunk[written:]
+            except OSError:
+                self.room = 0
+            if self.room <= 0:
+                _drop_raw_output()
+
+    def flush(self) -> None:
+        pass
+
+
+class _BinaryOutput(io.RawIOBase):
+    """``sys.stdout.buffer``: bytes, under the same limit."""
+
+    def __init__(self, text: _Output):
+        super().__init__()
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.text.emit(data)
+        return len(data)
+
+
+_output: _Output | None = None
+
+
+def _printed() -> int:
+    """Bytes printed so far by the function being graded, kept or not."""
+    return _output.printed if _output is not None else 0
+
+
+def _redirect_output(descriptor: int, limit: int) -> None:
     """Send what the process prints (fd 1 and 2, and Python's streams) to that open file."""
+    global _output
     _flush()
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+    _output = _Output(1, limit)
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = _output
+    if _output.room <= 0:
+        _drop_raw_output()
+
+
+def _drop_raw_output() -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
 
 
 def _enter(job: dict, output: int, scratch: str) -> None:
     limits = job["limits"]
-    _redirect_output(output)
+    _redirect_output(output, limits["output_bytes"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
     os.chdir(scratch)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long print fails with EFBIG instead
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file written past the limit fails with EFBIG
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, limits["output_bytes"])
     _limit(resource.RLIMIT_NOFILE, limits["open_files"])
@@ -120,6 +220,28 @@ def _enter(job: dict, output: int, scratch: str) -> None:
     if hasattr(resource, "RLIMIT_NPROC"):
         _limit(resource.RLIMIT_NPROC, limits["processes"])
     sys.path[:0] = [job["provided"], scratch]
+    sys.meta_path.insert(0, _ProvidedModules(job.get("provided_code", {}), job["provided"]))
+
+
+class _ProvidedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The assignment's provided modules (``rnn_utils``), compiled once by the grader: a child
+    keeps no bytecode on disk, and compiling them afresh in every process cost more than
+    forking it."""
+
+    def __init__(self, codes: dict, folder: str):
+        self.codes, self.folder = codes, folder
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.codes:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=os.path.join(self.folder, f"{name}.py"))
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        module.__file__ = module.__spec__.origin
+        exec(marshal.loads(self.codes[module.__name__]), module.__dict__)  # noqa: S102
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:
@@ -171,7 +293,7 @@ def _call(function, name: str, arguments: dict, index: int, kept: list, envelope
     """The framed message of one call (under ``envelope``): what it returned, or what it raised."""
     def result(status, **fields):
         return codec.encode({envelope: {"function": name, "case": index, "status": status,
-                                        **extra, **fields}})
+                                        "printed": _printed(), **extra, **fields}})
 
     if function is None:
         return result("raised", error=f"NameError: {name} is not defined after loading the notebook")
@@ -235,7 +357,7 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, KeyboardInterrupt):
         return "was interrupted (KeyboardInterrupt)"
     if isinstance(error, OSError) and error.errno == 27:
-        return "printed more than the output limit allows"
+        return "wrote a file larger than the size limit allows"
     if isinstance(error, MemoryError):
         return "MemoryError: ran out of memory (over the memory limit)"
     try:

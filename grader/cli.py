@@ -335,8 +335,10 @@ def _list(arguments) -> int:
         print(f"{name}: {assignment.title}")
         for function in assignment.functions:
             public = sum(not case.hidden for case in function.cases)
+            answered = (f"; its calls of {', '.join(function.stand_ins)} are answered by the reference"
+                        if function.stand_ins else "")
             print(f"  {function.name:<28} {function.points:>4g} points  "
-                  f"{public} public + {len(function.cases) - public} hidden cases")
+                  f"{public} public + {len(function.cases) - public} hidden cases{answered}")
     return 0
 
 

@@ -20,8 +20,13 @@ import numpy as np
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
-# changes whenever call keys or the framing change: replay tables and bundles made before differ
-WIRE_FORMAT = 2
+# a header's JSON: refused unread past this size or this many commas (a value takes a few), so
+# a crafted header of millions of tiny items costs a length check, not gigabytes of parsing
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_HEADER_COMMAS = 8 * MAX_ITEMS
+# changes whenever call keys, the framing or the child protocol change: replay tables, cached
+# cases and bundles made before differ
+WIRE_FORMAT = 3
 
 _PREFIX = struct.Struct("!QI")  # total length of header + buffers, header length
 _DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex
@@ -29,6 +34,14 @@ _DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex
 
 class CodecError(ValueError):
     """A value that cannot travel as plain data, or a message that is not well formed."""
+
+
+class TooLarge(CodecError):
+    """A message longer than the reader takes, refused before it is read."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"message of {size} bytes is over the limit of {limit}")
+        self.size, self.limit = size, limit
 
 
 class Unsupported:
@@ -129,14 +142,41 @@ def decode(message: bytes):
     if total != len(message) - _PREFIX.size or header_length > total:
         raise CodecError("message length does not match its prefix")
     start = _PREFIX.size
-    header_bytes = message[start:start + header_length]
+    header = _header(message[start:start + header_length])
     body = memoryview(message)[start + header_length:]
+    offsets = _Buffers(body)
+    return _from_plain(header, offsets, 0, [0])
+
+
+def _header(header_bytes: bytes):
+    if len(header_bytes) > MAX_HEADER_BYTES:
+        raise CodecError(f"a header of {len(header_bytes)} bytes is over the limit of {MAX_HEADER_BYTES}")
+    if header_bytes.count(b",") > MAX_HEADER_COMMAS:
+        raise CodecError(f"more than {MAX_ITEMS} values")
     try:
-        header = json.loads(header_bytes)
+        return json.loads(header_bytes)
     except (ValueError, RecursionError) as error:
         raise CodecError(f"unreadable header: {type(error).__name__}") from None
-    offsets = _Buffers(body)
-    return _from_plain(header, offsets, 0)
+
+
+_CALL_START = b'{"__dict__": [["call", "'
+
+
+def call_name(message: bytes) -> str | None:
+    """The graded function a framed ``{"call": name, ...}`` message (a stand-in's, as ``encode``
+    writes it) asks for, read from its header alone; None for any other message."""
+    start = _PREFIX.size
+    if len(message) < start + len(_CALL_START) or message[start:start + len(_CALL_START)] != _CALL_START:
+        return None
+    total, header_length = _PREFIX.unpack_from(message)
+    if total != len(message) - start or header_length > total:
+        return None
+    try:
+        header = _header(message[start:start + header_length])
+        (tag, name), *_ = header["__dict__"]
+    except (CodecError, KeyError, TypeError, ValueError):
+        return None
+    return name if tag == "call" and isinstance(name, str) else None
 
 
 class _Buffers:
@@ -156,9 +196,8 @@ class _Buffers:
         return chunk
 
 
-def _from_plain(node, buffers, depth):
-    if depth > MAX_DEPTH + 1:
-        raise CodecError("nested too deeply")
+def _from_plain(node, buffers, depth, counter):
+    _within_limits(max(depth - 1, 0), counter)
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
@@ -179,14 +218,14 @@ def _from_plain(node, buffers, depth):
     if rest and tag != "__array__":
         raise CodecError("malformed value")
     if tag in ("__tuple__", "__list__") and isinstance(payload, list):
-        items = [_from_plain(item, buffers, depth + 1) for item in payload]
+        items = [_from_plain(item, buffers, depth + 1, counter) for item in payload]
         return tuple(items) if tag == "__tuple__" else items
     if tag == "__dict__" and isinstance(payload, list):
         result = {}
         for pair in payload:
             if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
                 raise CodecError("malformed dict")
-            result[pair[0]] = _from_plain(pair[1], buffers, depth + 1)
+            result[pair[0]] = _from_plain(pair[1], buffers, depth + 1, counter)
         return result
     if tag == "__float__" and payload in ("nan", "inf", "-inf"):
         return float(payload)
@@ -328,9 +367,11 @@ def receive(sock: socket.socket, limit: int = MAX_MESSAGE_BYTES):
 def receive_raw(sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> bytes:
     """The next framed message on ``sock``, still encoded (``decode`` reads it)."""
     prefix = _receive_exactly(sock, _PREFIX.size)
-    total, _ = _PREFIX.unpack(prefix)
+    total, header_length = _PREFIX.unpack(prefix)
     if total > limit:
-        raise CodecError(f"message of {total} bytes is over the limit of {limit}")
+        raise TooLarge(total, limit)
+    if header_length > min(total, MAX_HEADER_BYTES):
+        raise CodecError(f"a header of {header_length} bytes is over the limit of {MAX_HEADER_BYTES}")
     return prefix + _receive_exactly(sock, total)
 
 

@@ -282,9 +282,11 @@ def _snippet_notes(uses: tuple[str, ...], statuses: dict[str, str]) -> list[str]
 
 
 def _stand_in_notes(assignment: Assignment, function: FunctionResult, statuses: dict[str, str]) -> list[str]:
-    """Say when this function's calls to other graded functions were answered by the reference."""
+    """Say when this function's calls to other graded functions were answered by the reference
+    (only those its reference calls are)."""
     notes = []
-    for name in assignment.graded_names:
+    answered = next((f.stand_ins for f in assignment.functions if f.name == function.name), ())
+    for name in answered:
         if name == function.name or not re.search(rf"\b{re.escape(name)}\s*\(", function.source):
             continue
         status = statuses.get(name)

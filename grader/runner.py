@@ -1,19 +1,20 @@
-"""Run isolated: one fresh process per submission, forked from the fork server, watched from
-the grader's side.
+"""Run isolated: one fresh process per graded function, forked from the fork server, watched
+from the grader's side.
 
-The grader compiles the student's program once (compiling runs no code) and sends the process
-the program and, per graded function, the case inputs and replay table; the process loads the
-program afresh for each function. The grader answers the calls to other graded functions that
-the replay table cannot, and takes back one plain-data result per case, in order. The clock
-runs here, not in the child: a case that does not answer within the time limit has its process
-killed from outside, whatever signals the student's code ignores; the function's remaining
-cases are not run and the other functions go on in a fresh process. A process that dies
-(os._exit, a signal, a crash) costs the case it was running; grading resumes in a fresh
-process from the next case.
+The grader compiles the student's program once (compiling runs no code) and sends each process
+the program and its function's case inputs, replay table and stand-ins: the graded functions
+its reference calls, the only ones answered by the reference. Nothing one graded function
+made or patched is there while the next runs. The grader answers the stand-in calls that the
+replay table cannot, by the reference in a worker process of its own (``reference_worker``)
+within the case's time, and refuses any other call; it takes back one plain-data result per
+case, in order, each within a size derived from the case. The clock runs here, not in the
+child: a case that does not answer within the time limit has its process killed from outside,
+whatever signals the student's code ignores; the function's remaining cases are not run. A
+process that dies (os._exit, a signal, a crash) costs the case it was running; grading resumes
+in a fresh process from the next case.
 """
 from __future__ import annotations
 
-import copy
 import marshal
 import os
 import signal
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import codec
+from grader import codec, reference_worker
 from grader.assignment import Assignment, GradedFunction
 from grader.extract import Submission
 from grader.zygote import Zygote
@@ -74,24 +75,29 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
                    functions: list[GradedFunction]) -> SubmissionRun:
     outcomes: dict[str, list[Outcome]] = {function.name: [] for function in functions}
     chains: dict[str, Chain] = {}
+    printed: dict[str, int] = {}
     program = codec.encode_trusted(compile_program(submission))
     warnings: tuple[str, ...] | None = None
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
-        while todo := [f for f in functions if _unsettled(f, outcomes[f.name])]:
-            loaded, load_warnings = _run_process(zygote, assignment, program, todo, outcomes, chains,
-                                                 sorted(submission.functions), output_dir)
-            warnings = load_warnings if warnings is None else warnings
+        for number, function in enumerate(functions):
+            loaded = True
+            while loaded and _unsettled(function, outcomes[function.name]):
+                loaded, load_warnings = _run_process(zygote, assignment, program, [function], outcomes,
+                                                     chains, sorted(submission.functions), output_dir,
+                                                     printed)
+                warnings = load_warnings if warnings is None else warnings
             if not loaded:  # the definitions themselves hang or crash: so would every function's
-                failure = outcomes[todo[0].name][-1]
-                for function in todo[1:]:
-                    outcomes[function.name].append(failure)
+                failure = outcomes[function.name][-1]
+                for other in functions[number + 1:]:
+                    outcomes[other.name].append(failure)
                 break
         for function in functions:
             found = outcomes[function.name]
             reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
             found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
-        runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes),
+        runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes,
+                                                             printed.get(name)),
                                   chains.get(name))
                 for name, found in outcomes.items()}
     return SubmissionRun(runs, warnings or ())
@@ -113,7 +119,7 @@ def compile_program(submission: Submission) -> bytes:
 
 def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                  outcomes: dict[str, list[Outcome]], chains: dict[str, Chain], defined: list[str],
-                 output_dir: Path) -> tuple[bool, tuple[str, ...]]:
+                 output_dir: Path, printed: dict[str, int]) -> tuple[bool, tuple[str, ...]]:
     """Grade ``todo`` in one fresh process, each function from its first case without an
     outcome, until done or the process must be stopped (which adds that case's outcome).
     Returns whether the program loaded, and what loading it warned."""
@@ -125,10 +131,10 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
         for descriptor in files:
             os.close(descriptor)
     job = {
-        "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases)}
-                      for f in todo],
+        "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases),
+                       "stand_ins": list(f.stand_ins)} for f in todo],
         "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-        "defined": defined, "provided": str(assignment.provided),
+        "defined": defined, "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
         "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
                    "open_files": limits.open_files, "processes": limits.processes,
                    "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
@@ -136,27 +142,34 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     position = 0  # the function in progress
     deadline = started = time.monotonic()
     deadline += LOAD_SECONDS
+    credit = limits.timeout  # the reference's time answering calls, not charged to the case up to this
     loaded, warnings = False, ()
+    printed_before = {f.name: printed.get(f.name, 0) for f in todo}
     try:
         codec.send(child.channel, job)
         child.channel.sendall(program)
         child.channel.sendall(_payloads(assignment, todo))
         while position < len(todo):
-            message = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout)
+            function = todo[position]
+            frame = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout,
+                             _frame_limit(assignment, function, len(outcomes[function.name])))
+            called = codec.call_name(frame)
+            if called is not None and loaded:
+                deadline, credit = _answer(assignment, function, child, called, frame, deadline, credit)
+                continue
+            message = _decode(frame)
+            _note_printed(printed, function.name, printed_before[function.name], message)
             if "loaded" in message and not loaded:
                 loaded = True
                 warnings = tuple(str(w)[:300] for w in message["loaded"])[:50]
-            elif "call" in message and loaded:
-                child.channel.sendall(_answer(assignment, message))
-                continue  # the reference's time is not the student's
             elif "result" in message and loaded:
-                result, found = message["result"], outcomes[todo[position].name]
-                if (not isinstance(result, dict) or result.get("function") != todo[position].name
+                result, found = message["result"], outcomes[function.name]
+                if (not isinstance(result, dict) or result.get("function") != function.name
                         or result.get("case") != len(found)):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
                 found.append(_outcome(result, time.monotonic() - started))
             elif "chain" in message and loaded:
-                chain, function = message["chain"], todo[position]
+                chain = message["chain"]
                 if (not isinstance(chain, dict) or chain.get("function") != function.name
                         or len(outcomes[function.name]) < len(function.cases)):
                     raise _Stop(Outcome("died", error="sent back a result out of turn"))
@@ -168,6 +181,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                 raise _Stop(Outcome("died", error="sent back something that is not a result"))
             deadline = started = time.monotonic()
             deadline += limits.timeout
+            credit = limits.timeout
     except _Stop as stop:
         zygote.kill(child)
         code = zygote.exit_code(child)
@@ -189,35 +203,89 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
 
 
 def _payloads(assignment: Assignment, todo: list[GradedFunction]) -> bytes:
-    """The message with ``todo``'s case inputs and replay tables (~0.7 MiB for the RNN
-    assignment). Nearly every process gets all of them: that message is encoded once per
-    assignment, not once per submission."""
-    if len(todo) == len(assignment.functions):
-        message = assignment.memo.get("payloads")
-        if message is None:
-            message = assignment.memo["payloads"] = codec.encode_trusted(
-                {f.name: assignment.payloads[f.name] for f in todo})
-        return message
-    return codec.encode_trusted({f.name: assignment.payloads[f.name] for f in todo})
+    """The message with ``todo``'s case inputs and replay tables, encoded once per function of
+    the assignment, not once per process."""
+    key = ("payloads", tuple(f.name for f in todo))
+    message = assignment.memo.get(key)
+    if message is None:
+        message = assignment.memo[key] = codec.encode_trusted(
+            {f.name: assignment.payloads[f.name] for f in todo})
+    return message
 
 
-def _receive(child, deadline: float, timeout: float) -> dict:
+def _provided_code(assignment: Assignment) -> dict[str, bytes]:
+    """The provided modules, compiled once per assignment (module name -> marshalled code)."""
+    codes = assignment.memo.get("provided code")
+    if codes is None:
+        codes = {}
+        for path in sorted(Path(assignment.provided).glob("*.py")):
+            try:
+                codes[path.stem] = marshal.dumps(compile(path.read_bytes(), str(path), "exec"))
+            except (OSError, SyntaxError, ValueError):
+                pass  # imported from the file then, where it fails as it would anyway
+        assignment.memo["provided code"] = codes
+    return codes
+
+
+def _frame_limit(assignment: Assignment, function: GradedFunction, case: int) -> int:
+    """The largest message the grader reads from a process at ``case`` of ``function``: what
+    is compared is kept, so its size follows from the case (its inputs and expected outputs,
+    eight times over, and a MiB besides), not from what the student's code chose to send."""
+    limits = assignment.memo.get(("frame limits", function.name))
+    if limits is None:
+        limits = assignment.memo[("frame limits", function.name)] = [
+            min(codec.MAX_MESSAGE_BYTES,
+                (1 << 20) + 8 * (len(function.inputs_messages[index]) + len(codec.encode(expected))))
+            for index, expected in enumerate(_compared_expected(function))]
+    return limits[min(case, len(limits) - 1)]
+
+
+def _compared_expected(function: GradedFunction):
+    for case in function.cases:
+        try:
+            yield [function.expected_output(case, output) for output in function.compare]
+        except (KeyError, IndexError, TypeError, codec.CodecError):
+            yield case.expected
+
+
+def _receive(child, deadline: float, timeout: float, limit: int) -> bytes:
+    """The next framed message, still encoded (``codec.call_name`` and ``_decode`` read it)."""
     remaining = deadline - time.monotonic()
     try:
         if remaining <= 0:
             raise TimeoutError
         child.channel.settimeout(remaining)
-        message = codec.receive(child.channel)
+        return codec.receive_raw(child.channel, limit)
     except (TimeoutError, socket.timeout):
         raise _Stop(Outcome("timeout", error=f"did not finish within {timeout:g} s "
                             "(an infinite loop, or far too slow)", seconds=timeout)) from None
     except (EOFError, OSError):
         raise _Stop(Outcome("died", error="the process stopped answering")) from None
+    except codec.TooLarge as error:
+        raise _Stop(Outcome("died", error=f"sent back {_amount(error.size)} at once, more than this case's "
+                            f"results (or its arguments, in a call) could take ({_amount(error.limit)}): "
+                            "it returns far larger values than expected")) from None
+    except codec.CodecError as error:
+        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})")) from None
+
+
+def _decode(frame: bytes) -> dict:
+    try:
+        message = codec.decode(frame)
     except codec.CodecError as error:
         raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})")) from None
     if not isinstance(message, dict):
         raise _Stop(Outcome("died", error="sent back something that is not a result"))
     return message
+
+
+def _note_printed(printed: dict[str, int], name: str, before: int, message: dict) -> None:
+    """How much the function has printed, as its process says (only ever shown to its student)."""
+    for envelope in ("result", "chain"):
+        body = message.get(envelope)
+        count = body.get("printed") if isinstance(body, dict) else None
+        if type(count) is int and 0 <= count < 2**53:
+            printed[name] = before + count
 
 
 _OFFLINE = ("{name} cannot be called with these arguments offline: the student bundle answers only the "
@@ -226,22 +294,53 @@ _OFFLINE = ("{name} cannot be called with these arguments offline: the student b
             "you pass to {name}")
 
 
-def _answer(assignment: Assignment, message: dict) -> bytes:
-    """The reference's answer to a student function's call of another graded function."""
-    name = message["call"]
-    if name not in assignment.graded_names:
-        return codec.encode_trusted({"raise": ["RuntimeError", f"{name} cannot be called here"]})
-    implementation = getattr(assignment.reference, name, None)
-    if implementation is None:  # a student bundle: no reference, only the replay table answers
-        return codec.encode_trusted({"raise": ["RuntimeError", _OFFLINE.format(name=name)]})
+def _answer(assignment: Assignment, function: GradedFunction, child, name: str, call: bytes,
+            deadline: float, credit: float) -> tuple[float, float]:
+    """Answer a call of a graded function that ``function``'s process could not answer from its
+    replay table: only one of the graded functions ``function``'s reference calls (never
+    ``function`` itself), by the reference in a worker process. Any other call ends the case
+    as an error.
+
+    The reference's time is not the student's: the deadline moves on by the time the answer
+    took, up to ``credit`` seconds per case in all (so a case's calls cannot stall it for more
+    than another time limit), and by the time it took to start a worker. Returns the deadline
+    and the credit left."""
+    if name == function.name or name not in function.stand_ins:
+        allowed = ", ".join(function.stand_ins) or "none"
+        raise _Stop(Outcome("died", error=f"asked the grader to answer a call of {name[:80]!r}: while "
+                            f"{function.name} is graded, only its calls of the graded functions its "
+                            f"reference calls are answered ({allowed})"))
+    if not callable(getattr(assignment.reference, name, None)):  # a student bundle: no reference
+        reply = codec.encode_trusted({"raise": ["RuntimeError", _OFFLINE.format(name=name)]})
+    else:
+        limits = assignment.limits
+        workers = reference_worker.workers_for(assignment.reference_path, limits.memory_bytes,
+                                               _answer_bytes(limits))
+        began = time.monotonic()
+        try:
+            reply, starting = workers.answer(call, deadline + credit - began)
+            credited = min(max(time.monotonic() - began - starting, 0.0), credit)
+            deadline, credit = deadline + starting + credited, credit - credited
+        except reference_worker.ReferenceTimeout:
+            raise _Stop(Outcome("timeout", error=f"did not finish within {limits.timeout:g} s (the "
+                                f"reference's answers to its calls of {name} included)",
+                                seconds=limits.timeout)) from None
+        except reference_worker.ReferenceFailed:
+            reply = codec.encode_trusted({"raise": ["RuntimeError", f"in {name} (called with your "
+                                                    f"arguments): the reference failed on them (too large?)"]})
     try:
-        value = implementation(*copy.deepcopy(list(message.get("args", []))),
-                               **copy.deepcopy(dict(message.get("kwargs", {}))))
-        return codec.encode_trusted({"return": value})
-    except Exception as error:  # the student's arguments made the reference fail
-        text = str(error).splitlines()[0][:300] if str(error).strip() else ""
-        return codec.encode_trusted({"raise": [type(error).__name__,
-                                       f"in {name} (called with your arguments): {text}"]})
+        child.channel.settimeout(max(deadline - time.monotonic(), 0.001))
+        child.channel.sendall(reply)  # a child that does not read its answer runs out of time
+    except (TimeoutError, socket.timeout):
+        raise _Stop(Outcome("timeout", error=f"did not finish within {assignment.limits.timeout:g} s",
+                            seconds=assignment.limits.timeout)) from None
+    except OSError:
+        raise _Stop(Outcome("died", error="the process stopped answering")) from None
+    return deadline, credit
+
+
+def _answer_bytes(limits) -> int:
+    return min(codec.MAX_MESSAGE_BYTES, 64 << 20, limits.memory_bytes // 4)
 
 
 def _outcome(result: dict, wall_seconds: float) -> Outcome:
@@ -270,7 +369,7 @@ def _death(code) -> str:
     return f"the process exited with code {code} (os._exit or a crash) before returning"
 
 
-def _read_output(path: Path, limit: int) -> str:
+def _read_output(path: Path, limit: int, printed: int | None = None) -> str:
     try:
         with open(path, "rb") as handle:
             data = handle.read(OUTPUT_SHOWN_BYTES + 1)
@@ -278,8 +377,22 @@ def _read_output(path: Path, limit: int) -> str:
     except OSError:
         return ""
     text = data[:OUTPUT_SHOWN_BYTES].decode("utf-8", "replace")
+    printed = max(size, printed or 0)
     if size > OUTPUT_SHOWN_BYTES:
         text += f"\n[... {size - OUTPUT_SHOWN_BYTES} more bytes not shown]"
-    if size >= limit:
+    if printed > size and size >= limit:
+        text += (f"\n[output cut at the limit of {limit // 1024} KiB: it printed {_amount(printed)} "
+                 f"in all, and the {_amount(printed - size)} past the limit were dropped]")
+    elif size >= limit:
         text += f"\n[output stopped at the limit of {limit // 1024} KiB]"
     return text
+
+
+def _amount(count: int) -> str:
+    if count >= 10 * 2**20:
+        return f"{count / 2**20:.0f} MiB"
+    if count >= 2**20:
+        return f"{count / 2**20:.1f} MiB"
+    if count >= 2**10:
+        return f"{count / 2**10:.0f} KiB"
+    return f"{count} bytes"

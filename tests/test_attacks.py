@@ -1,5 +1,6 @@
-"""Hostile notebooks (tests/attacks/, made by tools/make_attack_notebooks.py): none passes, none
-leaves a file or a process behind, and the rest of each notebook is graded as if it were not there.
+"""Hostile notebooks (tests/attacks/, made by tools/make_attack_notebooks.py): no attack earns a
+point, none leaves a file or a process behind, and the rest of each notebook (the work beside an
+attack, a correct function that prints) is graded as if it were not there.
 
 Run under the bubblewrap sandbox (CI installs it); without it the grader cannot hide files from
 student code, so these tests are skipped there.
@@ -48,20 +49,36 @@ def sandboxed(sandbox):
     return sandbox
 
 
+def _verdicts(notebook: Path) -> dict[str, str]:
+    """Each graded function the notebook names and the statuses it may get ("a or b")."""
+    return json.loads(notebook.read_text())["metadata"]["attack"]
+
+
 @pytest.mark.parametrize("notebook", ATTACKS, ids=[path.stem for path in ATTACKS])
 def test_an_attack_costs_only_its_own_points(notebook, sandboxed, quick_assignment, zygote):
-    expected = json.loads(notebook.read_text())["metadata"]["attack"]["rnn_cell_forward"]
+    verdicts = _verdicts(notebook)
     result = grade_notebook(zygote, quick_assignment, notebook, notebook.stem,
-                            ("rnn_cell_forward", "initialize_adam"))
+                            (*verdicts, "initialize_adam"))
     functions = {f.name: f for f in result.functions}
-    attack = functions["rnn_cell_forward"]
-    assert attack.status in expected.split(" or "), attack.message
-    assert attack.score == 0
+    for name, expected in verdicts.items():
+        function = functions[name]
+        assert function.status in expected.split(" or "), (name, function.message)
+        # an attack earns nothing; the work beside it (and printing) loses nothing
+        assert function.score == (function.max_score if expected == "passed" else 0), name
+        assert "CONNECTED" not in function.output
+        assert "rnn_step_by_step.py" not in function.output and "spec.toml" not in function.output
     assert functions["initialize_adam"].status == "passed", functions["initialize_adam"].message
     assert _left_behind() == []
     assert _surviving_processes() == []
-    assert "CONNECTED" not in attack.output
-    assert "rnn_step_by_step.py" not in attack.output and "spec.toml" not in attack.output
+
+
+def test_a_call_outside_the_stand_ins_is_named_in_the_error(sandboxed, quick_assignment, zygote):
+    """A raw call frame the grader will not answer ends the case, and the message says which call."""
+    notebook = Path(__file__).parent / "attacks" / "calls_itself_through_the_channel.ipynb"
+    result = grade_notebook(zygote, quick_assignment, notebook, notebook.stem, ("rnn_cell_forward",))
+    message = result.functions[0].message
+    assert "asked the grader to answer a call of 'rnn_cell_forward'" in message
+    assert "only its calls of the graded functions its reference calls are answered (none)" in message
 
 
 def test_a_solution_left_readable_outside_the_grader_stays_out_of_sight(sandboxed, quick_assignment,
@@ -113,7 +130,8 @@ def test_a_batch_mixing_attacks_with_good_work_grades_the_good_work_exactly(tmp_
         assert submissions[f"good{number}"]["score"] == 14.0
     for notebook in ATTACKS:
         functions = {f["name"]: f for f in submissions[notebook.stem]["functions"]}
-        assert functions["rnn_cell_forward"]["status"] != "passed", notebook.stem
+        for name, expected in _verdicts(notebook).items():
+            assert (functions[name]["status"] == "passed") == (expected == "passed"), (notebook.stem, name)
         assert functions["initialize_adam"]["status"] == "passed", notebook.stem
     expected_files = {"results.json", "grades.csv", "index.html", "gradebook.sqlite"} | {
         f"{name}.html" for name in submissions}

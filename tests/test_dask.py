@@ -169,18 +169,16 @@ def test_every_worker_grades_under_the_sandbox_and_attacks_cost_only_their_point
     caller = {f.name: f for f in results["calls_the_scheduler"].functions}["rnn_cell_forward"]
     assert caller.status == "error" and "CONNECTED" not in caller.output, caller.message
     for notebook in ATTACKS:
-        expected = json.loads(notebook.read_text())["metadata"]["attack"]["rnn_cell_forward"]
         functions = {f.name: f for f in results[notebook.stem].functions}
-        attack = functions["rnn_cell_forward"]
-        allowed = expected.split(" or ")
-        if notebook.stem == "prints_megabytes":  # on a busy machine 1 s may end before 1 MiB is out
-            allowed.append("timeout")
-        assert attack.status in allowed, (notebook.stem, attack.message)
-        assert attack.score == 0
+        for name, expected in json.loads(notebook.read_text())["metadata"]["attack"].items():
+            attack = functions[name]
+            assert attack.status in expected.split(" or "), (notebook.stem, name, attack.message)
+            # an attack earns nothing; the work beside it (and printing) loses nothing
+            assert attack.score == (attack.max_score if expected == "passed" else 0), (notebook.stem, name)
+            assert "CONNECTED" not in attack.output
+            # neither this checkout's reference nor the copy shipped to the worker can be read
+            assert "rnn_step_by_step.py" not in attack.output and "spec.toml" not in attack.output, notebook.stem
         assert functions["initialize_adam"].status == "passed", notebook.stem
-        assert "CONNECTED" not in attack.output
-        # neither this checkout's reference nor the copy shipped to the worker can be read
-        assert "rnn_step_by_step.py" not in attack.output and "spec.toml" not in attack.output, notebook.stem
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         [path.name for path in ATTACKS] + ["calls_the_scheduler.ipynb", "reads_the_case_cache.ipynb"])
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout

@@ -1,8 +1,10 @@
 """Write the attack notebooks in tests/attacks/: one notebook per thing hostile code may try.
 
 Each notebook defines a correct initialize_adam (which must still pass) and an rnn_cell_forward
-that attacks instead of computing; the expected verdict sits in the notebook's metadata under
-"attack". Run: python tools/make_attack_notebooks.py
+that attacks instead of computing (ATTACKS), or other graded functions that attack or are
+correct beside an attack (NOTEBOOKS); the expected verdict of each graded function it names
+sits in the notebook's metadata under "attack" ("passed" for work that must keep its points).
+Run: python tools/make_attack_notebooks.py
 """
 from pathlib import Path
 
@@ -72,7 +74,113 @@ ATTACKS = {
                      "return np.zeros((5, 10)).view(Liar), Anything(), None", "failed"),
     "huge_return": ("return np.zeros((50000, 5000)), np.zeros((2, 10)), None", "error"),
     "deep_return": ("value = []\nfor _ in range(100000):\n    value = [value]\nreturn value, value, value", "error"),
-    "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "error"),
+    "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "failed or timeout"),
+    # a raw stand-in call on the channel, naming the function itself: the grader must not answer
+    "calls_itself_through_the_channel": (
+        "import gc, socket\nfrom grader import codec\n"
+        "for channel in [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0]:\n"
+        "    channel.sendall(codec.encode({'call': 'rnn_cell_forward', 'args': [xt, a_prev, parameters], 'kwargs': {}}))\n"
+        "    reply = codec.decode_trusted(codec.receive_raw(channel))\n"
+        "    if 'return' in reply:\n        return reply['return']\n" + ZEROS, "error"),
+    # a frame whose JSON header holds a million tiny items: refused before it is parsed
+    "sends_a_huge_header": (
+        "import gc, socket, struct\nheader = b'{\"__list__\": [' + b'1,' * 900_000 + b'1]}'\n"
+        "for channel in [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0]:\n"
+        "    channel.sendall(struct.pack('!QI', len(header), len(header)) + header)\n" + ZEROS, "error"),
+    # 150 MiB per case: more than what is compared could ever take
+    "returns_150_mib": ("return np.zeros(150 * 2**20 // 8), np.zeros((2, 10)), None", "error or timeout"),
+}
+
+RNN_CELL_FORWARD = '''def rnn_cell_forward(xt, a_prev, parameters):
+    a_next = np.tanh(parameters["Waa"] @ a_prev + parameters["Wax"] @ xt + parameters["ba"])
+    z = parameters["Wya"] @ a_next + parameters["by"]
+    yt_pred = np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0)
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+'''
+
+RNN_CELL_BACKWARD = '''def rnn_cell_backward(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dtanh = da_next * (1 - a_next ** 2)
+    return {"dxt": parameters["Wax"].T @ dtanh, "da_prev": parameters["Waa"].T @ dtanh,
+            "dWax": dtanh @ xt.T, "dWaa": dtanh @ a_prev.T, "dba": dtanh.sum(axis=1, keepdims=True)}
+'''
+
+RNN_BACKWARD = '''def rnn_backward(da, caches):
+    cache_list, x = caches
+    n_a, m, T_x = da.shape
+    n_x = x.shape[0]
+    parameters = cache_list[0][3]
+    dx = np.zeros((n_x, m, T_x))
+    grads = {"dWax": 0, "dWaa": 0, "dba": 0}
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        step = rnn_cell_backward(da[:, :, t] + da_prevt, cache_list[t])
+        dx[:, :, t] = step["dxt"]
+        da_prevt = step["da_prev"]
+        for name in grads:
+            grads[name] = grads[name] + step[name]
+    return {"dx": dx, "da0": da_prevt, **grads}
+'''
+
+# name: (the cells after the imports and initialize_adam, {graded function: status it must get})
+NOTEBOOKS = {
+    # rnn_cell_backward as one step of rnn_backward: the reference rnn_cell_backward calls no
+    # graded function, so rnn_backward here is the student's own (not defined: a NameError)
+    "borrows_through_rnn_backward": ([
+        '''def rnn_cell_backward(da_next, cache):
+    g = rnn_backward(da_next[:, :, None], ([cache], cache[2][:, :, None]))
+    return {"dxt": g["dx"][:, :, 0], "da_prev": g["da0"], "dWax": g["dWax"], "dWaa": g["dWaa"], "dba": g["dba"]}
+'''], {"rnn_cell_backward": "error"}),
+    # the same with the student's own rnn_backward beside it: that one calls back, without end
+    # (rnn_backward itself passes, graded with the reference rnn_cell_backward)
+    "borrows_through_own_rnn_backward": ([
+        '''def rnn_cell_backward(da_next, cache):
+    g = rnn_backward(da_next[:, :, None], ([cache], cache[2][:, :, None]))
+    return {"dxt": g["dx"][:, :, 0], "da_prev": g["da0"], "dWax": g["dWax"], "dWaa": g["dWaa"], "dba": g["dba"]}
+''', RNN_BACKWARD], {"rnn_cell_backward": "error", "rnn_backward": "passed"}),
+    # rnn_cell_forward as rnn_forward on a one-step sequence
+    "borrows_through_rnn_forward": ([
+        '''def rnn_cell_forward(xt, a_prev, parameters):
+    a, y, caches = rnn_forward(xt[:, :, None], a_prev, parameters)
+    return a[:, :, 0], y[:, :, 0], caches[0][0]
+'''], {"rnn_cell_forward": "error"}),
+    # a stand-in left over from a function graded earlier, found with the collector: there is none
+    "hunts_stand_ins_with_gc": ([RNN_CELL_FORWARD, RNN_CELL_BACKWARD.replace(
+        "def rnn_cell_backward(da_next, cache):\n",
+        "def rnn_cell_backward(da_next, cache):\n"
+        "    import gc\n"
+        "    for found in gc.get_objects():\n"
+        "        if callable(found) and getattr(found, '__name__', '') == 'rnn_cell_backward' "
+        "and found is not globals()['rnn_cell_backward']:\n"
+        "            return found(da_next, cache)\n"
+        "    raise RuntimeError('no stand-in to borrow')\n") + "\n"], {"rnn_cell_forward": "passed",
+                                                                     "rnn_cell_backward": "error"}),
+    # a raw call on the channel of a graded function outside the function's stand-ins
+    "calls_another_through_the_channel": ([
+        '''def rnn_cell_backward(da_next, cache):
+    import gc, socket
+    from grader import codec
+    for channel in [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0]:
+        call = {"call": "rnn_backward", "args": [da_next[:, :, None], ([cache], cache[2][:, :, None])], "kwargs": {}}
+        channel.sendall(codec.encode(call))
+        g = codec.decode_trusted(codec.receive_raw(channel))["return"]
+        return {"dxt": g["dx"][:, :, 0], "da_prev": g["da0"], "dWax": g["dWax"], "dWaa": g["dWaa"], "dba": g["dba"]}
+'''], {"rnn_cell_backward": "error"}),
+    # a stand-in call the reference cannot afford: two outer products of 1.8 GB from 0.7 MB of
+    # arguments; the reference runs under the memory limit in a worker of its own, not in the grader
+    "crafts_a_huge_reference_call": ([RNN_BACKWARD.replace(
+        "    cache_list, x = caches\n",
+        "    big = np.ones((15000, 1))\n"
+        "    rnn_cell_backward(big, (big, big, big, {'Wax': big, 'Waa': big, 'Wya': big, 'ba': big, 'by': big}))\n"
+        "    cache_list, x = caches\n")], {"rnn_backward": "error"}),
+    # stand-in calls the replay table does not know, without end: the case's time runs out
+    "calls_the_reference_without_end": ([RNN_BACKWARD.replace(
+        "    cache_list, x = caches\n",
+        "    i = 0.0\n    while True:\n        i += 1\n        rnn_cell_backward(da[:, :, 0] + i, caches[0][0])\n"
+        "    cache_list, x = caches\n")], {"rnn_backward": "timeout"}),
+    # printing is not a fault: a correct function that prints a megabyte per call keeps its points
+    "prints_a_megabyte_per_call": ([RNN_CELL_FORWARD.replace(
+        "    return a_next", "    print('debug: ' + 'x' * 2**20)\n    return a_next")], {"rnn_cell_forward": "passed"}),
 }
 
 
@@ -91,12 +199,14 @@ NOTEBOOK_ATTACKS = {
 def notebook(body: str, status: str, before: list[str] = ()) -> nbformat.NotebookNode:
     indented = "\n".join("    " + line for line in body.splitlines())
     cell = f"# GRADED FUNCTION: rnn_cell_forward\ndef rnn_cell_forward(xt, a_prev, parameters):\n{indented}\n"
+    return _notebook([*before, cell, "rnn_cell_forward(None, None, None)"], {"rnn_cell_forward": status})
+
+
+def _notebook(cells: list[str], verdicts: dict[str, str]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(ADAM),
-                *[nbformat.v4.new_markdown_cell(source[3:]) if source.startswith("## ")
-                  else nbformat.v4.new_code_cell(source) for source in before],
-                nbformat.v4.new_code_cell(cell), nbformat.v4.new_code_cell("rnn_cell_forward(None, None, None)")]
-    nb.metadata["attack"] = {"rnn_cell_forward": status}
+    nb.cells = [nbformat.v4.new_markdown_cell(source[3:]) if source.startswith("## ")
+                else nbformat.v4.new_code_cell(source) for source in [ADAM, *cells]]
+    nb.metadata["attack"] = verdicts
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index}"
     return nb
@@ -108,7 +218,9 @@ def main() -> None:
         nbformat.write(notebook(body, status), str(FOLDER / f"{name}.ipynb"))
     for name, (body, status, before) in NOTEBOOK_ATTACKS.items():
         nbformat.write(notebook(body, status, before), str(FOLDER / f"{name}.ipynb"))
-    print(f"wrote {len(ATTACKS) + len(NOTEBOOK_ATTACKS)} notebooks to {FOLDER}")
+    for name, (cells, verdicts) in NOTEBOOKS.items():
+        nbformat.write(_notebook(cells, verdicts), str(FOLDER / f"{name}.ipynb"))
+    print(f"wrote {len(ATTACKS) + len(NOTEBOOK_ATTACKS) + len(NOTEBOOKS)} notebooks to {FOLDER}")
 
 
 if __name__ == "__main__":
