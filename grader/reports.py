@@ -42,7 +42,8 @@ def write_submission_page(out_dir: Path, assignment: Assignment, result: Submiss
 def write_batch_reports(out_dir: Path, assignment: Assignment,
                         results: Iterable[SubmissionResult] | Callable[[], Iterable[SubmissionResult]],
                         formats: tuple[str, ...] | list[str] = (), *, pages: bool = False,
-                        by_score: Callable[[], Iterable[SubmissionResult]] | None = None) -> list[Path]:
+                        by_score: Callable[[], Iterable[SubmissionResult]] | None = None,
+                        course: str = "") -> list[Path]:
     """Write the batch's reports and return their paths.
 
     Always ``results.json``, ``grades.csv`` and ``index.html``; then each of ``formats`` (names
@@ -51,6 +52,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     gives them afresh, in id order (the gradebook's ``results``): each report then streams
     through them, one result at a time, so memory does not grow with the size of the class;
     ``by_score`` then gives them in the overview's order by score (else they are sorted here).
+    ``course``: the overview's course sections (``course_report.course_sections``).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +70,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     index = out_dir / "index.html"
     temporary = index.with_name(index.name + ".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score))
+        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score, course=course))
     temporary.replace(index)
     written.append(index)
     for name in dict.fromkeys(formats):
