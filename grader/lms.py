@@ -30,8 +30,8 @@ CANVAS_IDENTITY = {"Student": ("Student", "name", "student name"), "ID": ("ID", 
                    "Section": ("Section", "section")}
 MOODLE_IDENTITY = {"First name": ("First name", "first_name", "firstname"),
                    "Last name": ("Last name", "last_name", "lastname", "surname"),
-                   "Username": ("Username", "username", "login"),
-                   "ID number": ("ID number", "idnumber", "id_number", "student_id"),
+                   "Username": ("Username", "username", "login", "SIS Login ID"),
+                   "ID number": ("ID number", "idnumber", "id_number", "student_id", "SIS User ID"),
                    "Email address": ("Email address", "email", "e-mail")}
 
 
