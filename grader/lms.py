@@ -21,6 +21,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.export import _cell  # a student's text never read as a spreadsheet formula
+
 from grader.course import Course, student_of
 
 MATCH_COLUMNS = ("submission", "username", "login", "SIS Login ID", "email", "Email address")
@@ -148,18 +150,3 @@ def _key(text: str) -> str:
 
 def _number(value: float) -> str:
     return f"{round(float(value), 2):g}"
-
-
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from reading a student's text as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    temporary.replace(path)

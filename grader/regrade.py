@@ -11,6 +11,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.export import _cell  # a student's text never read as a spreadsheet formula
+
 from grader.results import SubmissionResult
 
 FILE_NAME = "changes.csv"
@@ -107,8 +109,3 @@ def summary_lines(changes: list[Change], limit: int = 20) -> list[str]:
 
 def _points(value: float) -> str:
     return f"{value:g}"
-
-
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from reading a student's file name as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
