@@ -62,7 +62,6 @@ class CourseRun:
     def finish(self, book: Gradebook, ids: set[str]) -> str:
         """Late penalties, pages the adjustments made stale, changes.csv; the overview's sections."""
         from grader.regrade import FILE_NAME as CHANGES, summary_lines, write_changes_csv
-        from grader.similarity import similar_groups
         from grader.course_report import course_sections
         self._late(book)
         if self.pages:
@@ -74,8 +73,20 @@ class CourseRun:
             for line in summary_lines(self.changes):
                 print(line)
             print(f"  (written to {self.out / CHANGES})")
-        groups = similar_groups(self.assignment, book.results(ids, raw=True))
+        groups = self._similar(book, ids)
         return course_sections(book, ids, groups, changes=(run, latest))
+
+    def _similar(self, book: Gradebook, ids: set[str]) -> list:
+        """The batch's groups of similar code; each submission's code is read once after it is
+        graded, and its normalised shape kept in the gradebook."""
+        from grader.similarity import given_statements, grouped, shapes_of
+        unread = book.unshaped_ids() & ids
+        if unread:
+            given = given_statements(self.assignment)
+            for result in book.results(unread, raw=True):
+                book.set_shapes(result.id, shapes_of(result, given))
+        rows, writers = book.shape_groups(ids)
+        return grouped(rows, writers)
 
     def _late(self, book: Gradebook) -> None:
         from grader.course import CourseError

@@ -81,6 +81,14 @@ CREATE TABLE IF NOT EXISTS late (
     reason     TEXT NOT NULL,
     PRIMARY KEY (assignment, id)
 );
+CREATE TABLE IF NOT EXISTS shapes (
+    assignment TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    function   TEXT NOT NULL,    -- "" marks a submission read with no code of its own
+    digest     TEXT NOT NULL,    -- of its own code, normalised (grader.similarity)
+    statements INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shapes_by_id ON shapes (assignment, id);
 CREATE TABLE IF NOT EXISTS drawn (
     assignment TEXT NOT NULL,
     id         TEXT NOT NULL,
@@ -156,6 +164,8 @@ class Gradebook:
                 (self.assignment, result.id, result.path, key.content_hash, key.fingerprint, key.grader,
                  result.status, result.score, result.graded_at,
                  json.dumps(result.to_dict(), allow_nan=False)))
+            self._connection.execute("DELETE FROM shapes WHERE assignment = ? AND id = ?",
+                                     (self.assignment, result.id))
             self._connection.execute(
                 "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.assignment, result.id, key.content_hash, key.fingerprint, key.grader, result.status,
@@ -229,6 +239,35 @@ class Gradebook:
     def mark_drawn(self, submission_id: str, adjustments: str) -> None:
         self._connection.execute("INSERT OR REPLACE INTO drawn VALUES (?, ?, ?)",
                                  (self.assignment, submission_id, adjustments))
+
+    def unshaped_ids(self) -> set[str]:
+        """The submissions whose code has not been read for similar code since they were graded."""
+        return {row[0] for row in self._connection.execute(
+            "SELECT id FROM results WHERE assignment = ? EXCEPT SELECT id FROM shapes WHERE assignment = ?",
+            (self.assignment, self.assignment))}
+
+    def set_shapes(self, submission_id: str, shapes: list[tuple[str, str, int]]) -> None:
+        self._connection.executemany("INSERT INTO shapes VALUES (?, ?, ?, ?, ?)", [
+            (self.assignment, submission_id, function, digest, statements)
+            for function, digest, statements in shapes or [("", "", 0)]])
+
+    def shape_groups(self, ids: set[str]) -> tuple[list[tuple[str, list[str], int]], dict[str, int]]:
+        """(function, ids, statements) for each digest two or more of ``ids`` share, and how many
+        of ``ids`` have code of their own for each function."""
+        writers: dict[str, int] = {}
+        for function, submission_id in self._connection.execute(
+                "SELECT function, id FROM shapes WHERE assignment = ? AND function != ''", (self.assignment,)):
+            if submission_id in ids:
+                writers[function] = writers.get(function, 0) + 1
+        rows = []
+        for function, statements, members in self._connection.execute(
+                "SELECT function, MAX(statements), group_concat(id, char(10)) FROM shapes "
+                "WHERE assignment = ? AND function != '' GROUP BY function, digest HAVING COUNT(*) > 1",
+                (self.assignment,)):
+            chosen = [submission_id for submission_id in members.split("\n") if submission_id in ids]
+            if len(chosen) > 1:
+                rows.append((function, chosen, statements))
+        return rows, writers
 
     def adjusted_ids(self) -> set[str]:
         """The submissions with an override or a late penalty."""
