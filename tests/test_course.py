@@ -141,7 +141,7 @@ def relu(z):
     runs["adjust"] = _ok(grader("adjust", "carol", "relu", "3", "--reason", "right idea, returned z unchanged",
                                 "--by", "ta-jo", "--gradebook", book, "--assignment", assignment))
     runs["adjusted"] = _ok(grader("grade", act, "--assignment", assignment, "--out", root / "out-act",
-                                  "--gradebook", book, "--force"))
+                                  "--gradebook", book, "--force", "--format", "gradescope,junit"))
     return {"root": root, "book": book, "assignment": assignment, "act": act, **runs}
 
 
@@ -195,6 +195,10 @@ def test_an_adjustment_holds_across_a_regrade_and_reaches_every_report(course):
     page = (out / "carol.html").read_text()
     assert "right idea, returned z unchanged" in page and "ta-jo" in page
     assert "right idea, returned z unchanged" in (out / "index.html").read_text()
+    gradescope = json.loads((out / "gradescope" / "carol.json").read_text())
+    assert gradescope["score"] == 3.0 and "right idea, returned z unchanged" in gradescope["output"]
+    assert re.search(r'<testsuite name="carol".*?<property name="score" value="3" />.*?'
+                     r'<property name="graded_score" value="0" />', (out / "junit.xml").read_text(), re.S)
 
 
 def test_student_code_cannot_read_the_course_gradebook(course):
