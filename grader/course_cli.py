@@ -3,6 +3,7 @@ course, the course file, submission times), and the ``adjust`` and ``export`` co
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -140,8 +141,9 @@ def add_course_parsers(commands) -> None:
         description="Give one graded function of one submission a score in place of the graded one, "
                     "with the reason; who and when are kept with it in the gradebook. The adjustment "
                     "holds across regrades and shows on the student page, the class overview, "
-                    "results.json, grades.csv and every export. Run grader grade again to rebuild "
-                    "the reports (nothing is regraded).")
+                    "results.json, grades.csv and every export: the reports in --out are rebuilt at "
+                    "once when they are this assignment's (else grader grade again rebuilds them; "
+                    "nothing is regraded).")
     adjust.add_argument("id", nargs="?", metavar="ID", help="the submission's id (as in grades.csv)")
     adjust.add_argument("function", nargs="?", metavar="FUNCTION", help="the graded function")
     adjust.add_argument("points", nargs="?", metavar="POINTS", help="the function's score to give")
@@ -209,8 +211,9 @@ def _adjust(arguments) -> int:
                 raise CourseUsageError("--remove takes ID FUNCTION")
             if not book.remove_adjustment(arguments.id, arguments.function):
                 raise CourseUsageError(f"no adjustment of {arguments.id} {arguments.function} to remove")
-            print(f"removed the adjustment of {arguments.id} {arguments.function}; grader grade again "
-                  f"rebuilds the reports")
+            rebuilt = _rebuild_reports(arguments.out, assignment, book, path)
+            print(f"removed the adjustment of {arguments.id} {arguments.function}"
+                  + (f"; reports rebuilt in {arguments.out}/" if rebuilt else "; grader grade again rebuilds the reports"))
             return 0
         try:
             if arguments.csv:
@@ -232,8 +235,34 @@ def _adjust(arguments) -> int:
             book.adjust(override)
             print(f"{override.id} {override.function}: {override.points:g} points ({override.reason}; "
                   f"{override.by}, {override.at})")
-    print("kept in the gradebook; grader grade again rebuilds the reports (nothing is regraded)")
+        rebuilt = _rebuild_reports(arguments.out, assignment, book, path)
+    print(f"kept in the gradebook; {'reports rebuilt in ' + str(arguments.out) + '/' if rebuilt else 'grader grade again rebuilds the reports'} "
+          f"(nothing is regraded)")
     return 0
+
+
+def _rebuild_reports(out: Path, assignment, book: Gradebook, gradebook: Path) -> bool:
+    """Rewrite the reports of ``out`` from the gradebook when they are this assignment's: the
+    overview, results.json, grades.csv, the formats written there before, and the pages of
+    the students whose adjustments changed."""
+    import re
+    from grader.reports import write_batch_reports
+    try:
+        with open(out / "results.json", encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    named = re.search(r'"assignment":\s*("(?:[^"\\]|\\.)*")', head)
+    if named is None or json.loads(named.group(1)) != assignment.name:
+        return False
+    formats = [name for name, present in (("gradescope", (out / "gradescope").is_dir()),
+                                          ("junit", (out / "junit.xml").is_file())) if present]
+    options = argparse.Namespace(gradebook=gradebook, course=None, submitted="auto", quiet=True, no_pages=False)
+    ids = set(book.ids())
+    sections = CourseRun(options, out, assignment, []).finish(book, ids)
+    write_batch_reports(out, assignment, lambda: book.results(ids), formats,
+                        by_score=lambda: book.results(ids, by_score=True), course=sections)
+    return True
 
 
 def _export(arguments) -> int:

@@ -139,7 +139,9 @@ def relu(z):
                                "--gradebook", book))
     runs["changes"] = _csv(root / "out-act" / "changes.csv")
     runs["adjust"] = _ok(grader("adjust", "carol", "relu", "3", "--reason", "right idea, returned z unchanged",
-                                "--by", "ta-jo", "--gradebook", book, "--assignment", assignment))
+                                "--by", "ta-jo", "--gradebook", book, "--assignment", assignment,
+                                "--out", root / "out-act"))
+    runs["after adjust"] = _results(root / "out-act")
     runs["adjusted"] = _ok(grader("grade", act, "--assignment", assignment, "--out", root / "out-act",
                                   "--gradebook", book, "--force", "--format", "gradescope,junit"))
     return {"root": root, "book": book, "assignment": assignment, "act": act, **runs}
@@ -185,6 +187,8 @@ def test_an_adjustment_holds_across_a_regrade_and_reaches_every_report(course):
     out = course["root"] / "out-act"
     carol = _results(out)["carol"]
     assert course["first results"]["carol"]["score"] == 0.0
+    assert course["after adjust"]["carol"]["score"] == 3.0  # the reports are rebuilt at once
+    assert "reports rebuilt" in course["adjust"].stdout
     assert (carol["graded_score"], carol["score"]) == (0.0, 3.0)
     relu = next(f for f in carol["functions"] if f["name"] == "relu")
     assert relu["score"] == 3.0 and relu["status"] == "failed"
