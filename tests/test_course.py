@@ -283,3 +283,25 @@ def test_the_course_commands_explain_themselves(command):
     run = _ok(grader(command, "--help"))
     assert "--gradebook" in run.stdout
     assert "--gradebook" in _ok(grader("grade", "--help")).stdout
+
+
+def test_bad_adjustments_and_rosters_are_one_line_each(course, tmp_path):
+    common = ["--gradebook", course["book"], "--assignment", course["assignment"]]
+    for arguments, words in (
+            (["nobody", "relu", "1", "--reason", "x"], "not in the gradebook"),
+            (["carol", "sigmoid", "1", "--reason", "x"], "not a graded function"),
+            (["carol", "relu", "nan", "--reason", "x"], "points must be a number from 0 up"),
+            (["carol", "relu", "2"], "give the reason")):
+        run = grader("adjust", *arguments, *common)
+        assert run.returncode == 2 and words in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    sheet = tmp_path / "adjustments.csv"
+    sheet.write_text("id,function,points,reason\ncarol,relu,2,fine\nbob,relu,-1,oops\n")
+    run = grader("adjust", "--csv", sheet, *common)
+    assert run.returncode == 2 and "adjustments.csv line 3" in run.stderr
+    listed = _ok(grader("adjust", "--list", *common)).stdout
+    assert listed.count("\n") == 1 and "carol\trelu\t3\tta-jo" in listed  # nothing of the bad sheet kept
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,grade\nAlice,1\n")
+    run = grader("export", "canvas", "--gradebook", course["book"], "--roster", roster, "--to", tmp_path / "c.csv")
+    assert run.returncode == 2 and "roster.csv" in run.stderr and "--match" in run.stderr
+    assert not (tmp_path / "c.csv").exists()
