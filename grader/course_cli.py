@@ -92,11 +92,15 @@ class CourseRun:
     def _late(self, book: Gradebook) -> None:
         from grader.course import CourseError
         from grader.late import late_penalty, submission_times
-        dates = self.course.dates(self.assignment.name) if self.course else None
-        if dates is None:
-            if self.course and not self.quiet:
+        if self.course is None:
+            return  # the penalties of the last run with a course file stand
+        ids = {submission_id for submission_id, _ in self.notebooks}
+        dates = self.course.dates(self.assignment.name)
+        if dates is None or dates.due is None and not dates.extensions:
+            if not self.quiet:
                 print(f"note: {self.course.path} sets no due date for {self.assignment.name}: no late penalty",
                       file=sys.stderr)
+            book.set_late({}, ids)
             return
         try:
             times, problems = submission_times(self.notebooks, self.source)
@@ -109,7 +113,7 @@ class CourseRun:
             penalty = late_penalty(dates, submission_id, moment, source)
             if penalty is not None:
                 penalties[submission_id] = penalty
-        book.set_late(penalties)
+        book.set_late(penalties, ids)
 
     def _redraw(self, book: Gradebook, ids: set[str]) -> None:
         from grader.adjustments import signature

@@ -218,11 +218,13 @@ class Gradebook:
             found.setdefault(row[0], []).append(Override(*row))
         return found
 
-    def set_late(self, penalties: dict[str, tuple[float, str]]) -> None:
-        """The late penalties of this assignment, in place of those kept: id -> (percent, reason)."""
+    def set_late(self, penalties: dict[str, tuple[float, str]], ids: set[str]) -> None:
+        """The late penalties of the submissions ``ids``, in place of those kept: id -> (percent,
+        reason); those of ``ids`` not in ``penalties`` have none."""
         with self._connection:
             self._connection.execute("BEGIN IMMEDIATE")
-            self._connection.execute("DELETE FROM late WHERE assignment = ?", (self.assignment,))
+            self._connection.executemany("DELETE FROM late WHERE assignment = ? AND id = ?",
+                                         [(self.assignment, submission_id) for submission_id in ids])
             self._connection.executemany("INSERT INTO late VALUES (?, ?, ?, ?)",
                                          [(self.assignment, submission_id, percent, reason)
                                           for submission_id, (percent, reason) in penalties.items()])
