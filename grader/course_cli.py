@@ -261,7 +261,8 @@ def _rebuild_reports(out: Path, assignment, book: Gradebook, gradebook: Path) ->
         return False
     formats = [name for name, present in (("gradescope", (out / "gradescope").is_dir()),
                                           ("junit", (out / "junit.xml").is_file())) if present]
-    options = argparse.Namespace(gradebook=gradebook, course=None, submitted="auto", quiet=True, no_pages=False)
+    pages = any(path.name != "index.html" for path in out.rglob("*.html"))  # a batch drawn with pages
+    options = argparse.Namespace(gradebook=gradebook, course=None, submitted="auto", quiet=True, no_pages=not pages)
     ids = set(book.ids())
     sections = CourseRun(options, out, assignment, []).finish(book, ids)
     write_batch_reports(out, assignment, lambda: book.results(ids), formats,
