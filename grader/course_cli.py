@@ -285,6 +285,12 @@ def _export(arguments) -> int:
     if unknown:
         raise CourseUsageError(f"not in {path}: {', '.join(unknown)} (there: {', '.join(assignments) or 'none'})")
     chosen = arguments.only or assignments
+    identities = (["ID", "SIS User ID", "SIS Login ID"] if arguments.lms == "canvas"
+                  else ["Username", "ID number", "Email address"])
+    table = lms.CANVAS_IDENTITY if arguments.lms == "canvas" else lms.MOODLE_IDENTITY
+    if not any(lms.has_column(rows, table[name]) for name in identities):
+        raise CourseUsageError(f"{arguments.roster}: {arguments.lms} matches students by one of "
+                               f"{', '.join(identities)}, and the roster has none of them")
     mapping = lms.map_grades(path, chosen, rows, match)
     columns = lms.columns(chosen, mapping, course)
     (lms.write_canvas if arguments.lms == "canvas" else lms.write_moodle)(arguments.to, mapping, columns)

@@ -112,7 +112,7 @@ def write_canvas(path: Path, mapping: Mapping, columns: list[tuple[str, str, flo
 
 
 def write_moodle(path: Path, mapping: Mapping, columns: list[tuple[str, str, float]]) -> None:
-    present = [name for name, aliases in MOODLE_IDENTITY.items() if any(_pick(row, aliases) for row in mapping.rows)]
+    present = [name for name, aliases in MOODLE_IDENTITY.items() if has_column(mapping.rows, aliases)]
     header = present + [part for _, name, _ in columns for part in (name, f"Feedback: {name}")]
     body = []
     for row, grades in zip(mapping.rows, mapping.grades):
@@ -133,6 +133,11 @@ def columns(assignments: list[str], mapping: Mapping, course: Course | None) -> 
         found.append((assignment, dates.lms_name if dates and dates.lms_name else assignment,
                       mapping.maxima.get(assignment, 0.0)))
     return found
+
+
+def has_column(rows: list[dict], aliases: tuple[str, ...]) -> bool:
+    """Whether any roster row has a value in a column of one of these names."""
+    return any(_pick(row, aliases) for row in rows)
 
 
 def _pick(row: dict, aliases: tuple[str, ...]) -> str:

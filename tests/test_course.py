@@ -305,3 +305,7 @@ def test_bad_adjustments_and_rosters_are_one_line_each(course, tmp_path):
     run = grader("export", "canvas", "--gradebook", course["book"], "--roster", roster, "--to", tmp_path / "c.csv")
     assert run.returncode == 2 and "roster.csv" in run.stderr and "--match" in run.stderr
     assert not (tmp_path / "c.csv").exists()
+    roster.write_text("Student,Section,github\nAlice Ames,A,alice\n")  # matched, but nothing Canvas knows her by
+    run = grader("export", "canvas", "--gradebook", course["book"], "--roster", roster, "--match", "github",
+                 "--to", tmp_path / "c.csv")
+    assert run.returncode == 2 and "ID, SIS User ID, SIS Login ID" in run.stderr
