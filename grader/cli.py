@@ -22,6 +22,7 @@ from grader.progress import Progress
 from grader.sandbox import find_sandbox, secrets_of
 from grader.results import SubmissionResult
 from grader.ci import add_ci_parser
+from grader.course_cli import CourseRun, CourseUsageError, add_course_parsers, add_grade_options
 from grader.student import student_view
 from grader.terminal import format_result, use_colour
 from grader.environment import student_environment, zygote_for
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (UsageError, AssignmentError, ClusterError) as error:
+    except (UsageError, AssignmentError, ClusterError, CourseUsageError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--ship-notebooks", action="store_true",
                        help="with dask: send each notebook's bytes to the workers instead of its "
                             "path, for workers that do not see these files at the same path")
+    add_grade_options(grade)
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser(
@@ -130,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_ci_parser(commands)
     add_authoring_parsers(commands)
+    add_course_parsers(commands)
 
     mutation = commands.add_parser(
         "mutate", help="check that the assignment's cases catch bugs (mutation testing)",
@@ -184,7 +187,9 @@ def _grade(arguments) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    with _open_gradebook(out / GRADEBOOK, assignment.name) as book:
+    course = CourseRun(arguments, out, assignment, notebooks)
+    with _open_gradebook(course.gradebook, assignment.name) as book:
+        course.start(book)
         todo = []
         for submission_id, path in notebooks:
             key = Key(content_hash(path), assignment.fingerprint)
@@ -208,17 +213,19 @@ def _grade(arguments) -> int:
                 pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
                 try:
                     for (submission_id, path, key), result in graded:
-                        book.record(result, key)
+                        changes = book.record(result, key)
                         if pages:
                             pages.submit(result)
+                        course.recorded(changes, submission_id, drawn=bool(pages))
                         progress.advance(submission_id)
                 finally:  # a ClusterError after some results: their pages are still drawn
                     if pages:
                         for failure in pages.finish():
                             print(f"grader: {failure}", file=sys.stderr)
         ids = {submission_id for submission_id, _ in notebooks}
+        sections = course.finish(book, ids)
         write_batch_reports(out, assignment, lambda: book.results(ids), formats,
-                            by_score=lambda: book.results(ids, by_score=True))
+                            by_score=lambda: book.results(ids, by_score=True), course=sections)
         invalid = book.count_invalid(ids)
     if not arguments.quiet:
         reused = len(notebooks) - len(todo)

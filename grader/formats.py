@@ -113,6 +113,7 @@ def _gradescope_summary(assignment: Assignment, result: SubmissionResult) -> str
         return f"This file could not be graded: {result.error}"
     lines = [f"{assignment.title}: {result.score:g} / {result.max_score:g} points."]
     lines.extend(f"Warning: {warning}" for warning in result.warnings)
+    lines.extend(f"Adjusted {adjustment.points:+g} points: {adjustment.reason}" for adjustment in result.adjustments)
     return "\n".join(lines)
 
 
@@ -168,7 +169,8 @@ def _suite(assignment: Assignment, result: SubmissionResult) -> ElementTree.Elem
     properties = ElementTree.SubElement(suite, "properties")
     for name, value in (("assignment", assignment.name), ("path", result.path),
                         ("status", result.status), ("score", f"{result.score:g}"),
-                        ("max_score", f"{result.max_score:g}")):
+                        ("max_score", f"{result.max_score:g}"),
+                        *((("graded_score", f"{result.graded_score:g}"),) if result.adjustments else ())):
         ElementTree.SubElement(properties, "property", name=name, value=_clean(value))
     failures = errors = 0
     classname = _clean(f"{assignment.name}.{result.id}")

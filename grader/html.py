@@ -519,7 +519,7 @@ def _histogram(percents: list[float], bins: int = 10) -> dict:
 
 
 def render_index(assignment: Assignment, results, pages: dict[str, str] | None = None,
-                 *, stream: bool = False, by_score=None):
+                 *, stream: bool = False, by_score=None, course: str = ""):
     """The class overview as a string, or with ``stream`` as the pieces of it in order (a class
     of thousands makes a page of megabytes: better written as it is made).
 
@@ -527,7 +527,8 @@ def render_index(assignment: Assignment, results, pages: dict[str, str] | None =
     that gives them afresh in id order, such as the gradebook's: the page is then made in passes
     over them (the aggregates first, then each table row by row) and holds only the aggregates,
     so its memory does not grow with the class. ``by_score`` gives them lowest score first
-    (invalid ones before all), afresh; without it they are sorted here.
+    (invalid ones before all), afresh; without it they are sorted here. ``course``: the course's
+    sections (regrade changes, adjustments, similar code), HTML made by ``course_report``.
     """
     each = afresh(results)
     if by_score is None:
@@ -544,7 +545,7 @@ def render_index(assignment: Assignment, results, pages: dict[str, str] | None =
         names=assignment.graded_names, functions_of=_by_name,
         status_rank={s: i for i, s in enumerate(FUNCTION_STATUSES)},
         generated=_when(overview.generated), script=Markup(_SORT_SCRIPT),
-        csp=_content_security_policy(_SORT_SCRIPT))
+        csp=_content_security_policy(_SORT_SCRIPT), course=Markup(course))
 
 
 def score_order(result) -> tuple:

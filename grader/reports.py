@@ -43,7 +43,8 @@ def write_submission_page(out_dir: Path, assignment: Assignment, result: Submiss
 def write_batch_reports(out_dir: Path, assignment: Assignment,
                         results: Iterable[SubmissionResult] | Callable[[], Iterable[SubmissionResult]],
                         formats: tuple[str, ...] | list[str] = (), *, pages: bool = False,
-                        by_score: Callable[[], Iterable[SubmissionResult]] | None = None) -> list[Path]:
+                        by_score: Callable[[], Iterable[SubmissionResult]] | None = None,
+                        course: str = "") -> list[Path]:
     """Write the batch's reports and return their paths.
 
     Always ``results.json``, ``grades.csv`` and ``index.html``; then each of ``formats`` (names
@@ -52,6 +53,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
     gives them afresh, in id order (the gradebook's ``results``): each report then streams
     through them, one result at a time, so memory does not grow with the size of the class;
     ``by_score`` then gives them in the overview's order by score (else they are sorted here).
+    ``course``: the overview's course sections (``course_report.course_sections``).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +78,7 @@ def write_batch_reports(out_dir: Path, assignment: Assignment,
             attempt(lambda: write_submission_page(out_dir, assignment, result, overview=True))
     attempt(lambda: _written(write_results_json, out_dir / "results.json", assignment, each()))
     attempt(lambda: _written(write_grades_csv, out_dir / "grades.csv", assignment, each()))
-    attempt(lambda: _write_index(out_dir / "index.html", assignment, each, by_score))
+    attempt(lambda: _write_index(out_dir / "index.html", assignment, each, by_score, course))
     for name in dict.fromkeys(formats):
         if name == "gradescope":
             attempt(lambda: write_gradescope(out_dir, assignment, each()))
@@ -90,9 +92,9 @@ def _written(write, path: Path, *arguments) -> Path:
     return path
 
 
-def _write_index(index: Path, assignment: Assignment, each, by_score) -> Path:
+def _write_index(index: Path, assignment: Assignment, each, by_score, course: str = "") -> Path:
     with written_atomically(index) as handle:
-        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score))
+        handle.writelines(render_index(assignment, each, stream=True, by_score=by_score, course=course))
     return index
 
 

@@ -85,6 +85,18 @@ class FunctionResult:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """A change to a graded score made by the course, not by grading: an instructor's override
+    of one function's points, or a late penalty on the whole score; who made it, when and why."""
+    kind: str  # override, late
+    function: str  # the graded function, "" for the whole submission
+    points: float  # added to the graded score (negative: taken off)
+    reason: str
+    by: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     id: str
     path: str
@@ -97,6 +109,8 @@ class SubmissionResult:
     graded_at: str = ""
     seconds: float = 0.0
     notebook_format: int | None = None
+    adjustments: tuple[Adjustment, ...] = ()  # already counted in score and the functions' scores
+    graded_score: float | None = None  # the score grading gave, before the adjustments
 
     def __post_init__(self):
         object.__setattr__(self, "seconds", finite(self.seconds))
@@ -116,7 +130,9 @@ class SubmissionResult:
                 "score": self.score, "max_score": self.max_score,
                 "functions": [function.to_dict() for function in self.functions],
                 "warnings": list(self.warnings), "graded_at": self.graded_at,
-                "seconds": round(self.seconds, 4), "notebook_format": self.notebook_format}
+                "seconds": round(self.seconds, 4), "notebook_format": self.notebook_format,
+                **({"graded_score": self.graded_score, "adjustments": [asdict(a) for a in self.adjustments]}
+                   if self.adjustments else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> SubmissionResult:
@@ -126,7 +142,9 @@ class SubmissionResult:
             score=data["score"], max_score=data["max_score"],
             functions=tuple(_function_from_dict(f) for f in data.get("functions", [])),
             warnings=tuple(data.get("warnings", [])), graded_at=data.get("graded_at", ""),
-            seconds=data.get("seconds", 0.0), notebook_format=data.get("notebook_format"))
+            seconds=data.get("seconds", 0.0), notebook_format=data.get("notebook_format"),
+            adjustments=tuple(Adjustment(**a) for a in data.get("adjustments", [])),
+            graded_score=data.get("graded_score"))
 
 
 def _function_from_dict(data: dict) -> FunctionResult:
