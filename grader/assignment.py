@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from grader import __version__, codec
+from grader.child import reseed
 
 SPEC_FILE = "spec.toml"
 
@@ -71,6 +72,13 @@ class GradedFunction:
     # here without a round trip to the grader
     replay: dict = field(repr=False, default_factory=dict)
     section: str = ""  # the heading of the assignment's text this function follows
+    # returns one value, not a tuple (``returns = "name"`` in the spec): its results are held as
+    # a 1-tuple here, so the rest of the engine compares it as an output named ``returns[0]``
+    single: bool = False
+
+    def as_returned(self, value):
+        """A result as the engine holds it: a single value as a 1-tuple, else as it is."""
+        return (value,) if self.single else value
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -262,9 +270,10 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
     if not callable(implementation):
         raise AssignmentError(f"{where}: the reference has no function {name}")
     returns = _required(entry, "returns", (list, str), where)
-    if isinstance(returns, str) and returns != "dict":
-        raise AssignmentError(f"{where}: returns must be a list of names or \"dict\"")
-    returns = tuple(returns) if isinstance(returns, list) else None
+    single = isinstance(returns, str) and returns != "dict"  # one value, named so
+    if single and not returns.isidentifier():
+        raise AssignmentError(f"{where}: returns must be a list of names, a name or \"dict\"")
+    returns = tuple(returns) if isinstance(returns, list) else (returns,) if single else None
     compare = tuple(_required(entry, "compare", list, where))
     if returns is not None and not set(compare) <= set(returns):
         raise AssignmentError(f"{where}: compare names {sorted(set(compare) - set(returns))} not in returns")
@@ -285,7 +294,8 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
             raise AssignmentError(f"{case_where}: visibility must be public or hidden")
         try:
             inputs = _plain(build(reference, **arguments))
-            expected = _plain(_run_recording(reference, name, graded_names, inputs, replay))
+            expected = _run_recording(reference, name, graded_names, inputs, replay)
+            expected = _plain((expected,) if single else expected)
         except Exception as error:
             raise AssignmentError(f"{case_where}: building the case failed: {type(error).__name__}: {error}") from None
         if returns is None and not isinstance(expected, dict):
@@ -302,13 +312,15 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
         name=name, points=float(_required(entry, "points", (int, float), where)), returns=returns,
         compare=compare, tolerance=tolerance, cases=tuple(cases),
         inputs_messages=tuple(codec.encode_trusted(case.inputs) for case in cases), replay=replay,
-        section=str(entry.get("section", "")))
+        section=str(entry.get("section", "")), single=single)
 
 
 def _kept_outputs(function: GradedFunction) -> list:
     """What the child sends back: the compared positions of a tuple, or keys of a dict."""
     if function.returns is None:
         return ["dict", list(function.compare)]
+    if function.single:
+        return ["value"]
     return ["tuple", len(function.returns), [function.returns.index(name) for name in function.compare]]
 
 
@@ -334,7 +346,9 @@ def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, 
     try:
         for other, original in originals.items():
             setattr(reference, other, recorder(other, original))
-        return getattr(reference, name)(**copy.deepcopy(inputs))
+        inputs = copy.deepcopy(inputs)
+        reseed()  # as before the student's call
+        return getattr(reference, name)(**inputs)
     finally:
         for other, original in originals.items():
             setattr(reference, other, original)

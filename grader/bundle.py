@@ -152,6 +152,7 @@ def _function_content(assignment: Assignment, function: GradedFunction) -> dict:
     return {
         "name": function.name, "points": function.points,
         "returns": list(function.returns) if function.returns is not None else None,
+        "single": function.single,
         "compare": list(function.compare),
         "rtol": function.tolerance.rtol, "atol": function.tolerance.atol,
         "hidden": {"cases": len(hidden),
@@ -385,7 +386,7 @@ def _function(entry: dict) -> tuple[GradedFunction, list]:
     function = GradedFunction(
         name=name, points=float(entry["points"]), returns=returns, compare=compare,
         tolerance=Tolerance(float(entry["rtol"]), float(entry["atol"])), cases=tuple(cases),
-        inputs_messages=tuple(inputs_messages), replay=replay)
+        inputs_messages=tuple(inputs_messages), replay=replay, single=bool(entry.get("single", False)))
     return function, mistakes
 
 

@@ -240,8 +240,8 @@ def _mistaken(assignment, function, mistake, case):
     entry = assignment.memo.get(key)
     if entry is None or entry[0] is not mistake or entry[1] is not case:
         try:
-            value = _read_only(_compared(function, mistake.compute(assignment.reference,
-                                                                   **copy.deepcopy(case.inputs))))
+            value = _read_only(_compared(function, function.as_returned(
+                mistake.compute(assignment.reference, **copy.deepcopy(case.inputs)))))
         except Exception:  # noqa: BLE001  (a detector that cannot run on these inputs says nothing)
             value = _CANNOT_RUN
         entry = assignment.memo[key] = (mistake, case, value)
