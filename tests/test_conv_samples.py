@@ -1,6 +1,11 @@
 """The convolution assignment end to end: its sample submissions get the verdicts and hints their
 mistakes deserve, values of every kind travel (a scalar, masks, ints, a tuple, a mode left to its
 default), and a batch or a check picks the assignment a notebook is for."""
+import os
+import shutil
+import subprocess
+import sys
+
 import nbformat
 import numpy as np
 import pytest
@@ -8,8 +13,9 @@ import pytest
 from grader import routing
 from grader.assignment import load_assignment
 from grader.grading import grade_notebook
+from grader.mutate import run_mutation
 
-from conftest import SUBMISSIONS, write_notebook
+from conftest import ROOT, SUBMISSIONS, write_notebook
 
 NOTEBOOK = "Convolution_model_Step_by_Step.ipynb"
 ALL = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
@@ -145,3 +151,38 @@ def test_each_notebook_goes_to_the_assignment_whose_functions_it_defines(tmp_pat
     groups = routing.group_notebooks(notebooks)
     assert {name: [i for i, _ in group] for name, group in groups.items()} == {
         "conv_step_by_step": ["broken", "conv", "conv2"], "rnn_step_by_step": ["rnn"]}
+
+
+def _grader(*arguments, cwd):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, arguments)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600, env=environment)
+
+
+def test_released_notebook_and_bundle_check_a_student_without_the_reference(tmp_path):
+    released = _grader("release", "conv_step_by_step", "--out", tmp_path / "release", cwd=tmp_path)
+    assert released.returncode == 0, released.stderr
+    student = tmp_path / "release" / "conv_step_by_step.ipynb"
+    text = student.read_text()
+    assert "# GRADED FUNCTION: conv_forward" in text and "h * stride" not in text  # regions emptied
+    for sample, status, words in [("correct", 0, "All 8 graded functions pass"),
+                                  ("array_for_scalar", 1, "not a number")]:
+        shutil.copy(SUBMISSIONS / f"conv_{sample}" / NOTEBOOK, tmp_path / "release" / f"{sample}.ipynb")
+        run = _grader("check", f"{sample}.ipynb", "--no-html", cwd=tmp_path / "release")  # the bundle beside it
+        assert run.returncode == status, run.stdout + run.stderr
+        assert "Checked with the student bundle" in run.stdout and words in run.stdout
+
+
+def test_check_picks_the_assignment_the_notebook_is_for_and_asks_when_it_cannot_tell(tmp_path):
+    conv = _grader("check", SUBMISSIONS / "conv_bias_per_element" / NOTEBOOK, "--no-html", cwd=tmp_path)
+    assert conv.returncode == 1 and "conv_single_step" in conv.stdout and "add b once" in conv.stdout
+    unknown = write_notebook(tmp_path / "unknown.ipynb", ["print('hello')"])
+    run = _grader("check", unknown, "--no-html", cwd=tmp_path)
+    assert run.returncode == 2 and "name it with --assignment" in run.stderr
+
+
+def test_the_cases_kill_every_mutant_that_is_not_equivalent(conv, zygote):
+    report = run_mutation(conv, zygote, ["conv_single_step", "conv_forward", "distribute_value", "pool_backward"],
+                          limit=12)
+    assert report.of("survived") == []
+    assert len(report.of("killed")) >= 30
