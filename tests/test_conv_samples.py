@@ -83,7 +83,8 @@ def test_an_array_of_shape_1_1_1_is_not_the_scalar_but_a_python_or_numpy_float_i
                               + body.format(returned)], only=["conv_single_step"], using=conv)
         assert functions["conv_single_step"].status == status, (returned, functions["conv_single_step"].message)
         if status == "failed":
-            assert "Z has shape (1, 1, 1), but should have shape ()" in functions["conv_single_step"].message
+            assert ("Z has shape (1, 1, 1), but should have shape () (an array where a single number is "
+                    "expected)") in functions["conv_single_step"].message
 
 
 def test_a_tuple_returned_where_one_value_is_expected_is_named(grade, conv):
@@ -186,3 +187,19 @@ def test_the_cases_kill_every_mutant_that_is_not_equivalent(conv, zygote):
                           limit=12)
     assert report.of("survived") == []
     assert len(report.of("killed")) >= 30
+
+
+def test_ci_grades_the_changed_notebooks_with_the_assignment_they_are_for(tmp_path):
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    shutil.copy(SUBMISSIONS / "conv_stride_ignored" / NOTEBOOK, repository / "student.ipynb")
+    for command in (["init", "-q"], ["add", "."], ["-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "a"]):
+        subprocess.run(["git", *command], cwd=repository, check=True)
+    for named in ([], ["--assignment", "conv_step_by_step"]):
+        run = _grader("ci", "--all", "--junit", tmp_path / "junit.xml", *named, cwd=repository)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "the stride is ignored" in run.stdout
+        assert 'name="conv_forward' in (tmp_path / "junit.xml").read_text()
+    shutil.copy(SUBMISSIONS / "correct" / "RNN.ipynb", repository / "rnn.ipynb")
+    mixed = _grader("ci", "--all", cwd=repository)
+    assert mixed.returncode == 2 and "several assignments" in mixed.stderr
