@@ -203,3 +203,9 @@ def test_ci_grades_the_changed_notebooks_with_the_assignment_they_are_for(tmp_pa
     shutil.copy(SUBMISSIONS / "correct" / "RNN.ipynb", repository / "rnn.ipynb")
     mixed = _grader("ci", "--all", cwd=repository)
     assert mixed.returncode == 2 and "several assignments" in mixed.stderr
+
+
+def test_the_stored_notebooks_are_what_the_script_writes():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "make_conv_notebooks.py"), "--check"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
