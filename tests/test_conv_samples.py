@@ -10,8 +10,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import routing
+from grader import codec, routing
 from grader.assignment import load_assignment
+from grader.compare import compare_return
 from grader.grading import grade_notebook
 from grader.mutate import run_mutation
 
@@ -209,3 +210,22 @@ def test_the_stored_notebooks_are_what_the_script_writes():
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "make_conv_notebooks.py"), "--check"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
+
+
+def test_every_known_mistake_is_named_when_a_student_makes_it(conv):
+    """Each entry of the catalogue, run on the cases as a student's code would return it, gets its
+    own words from the engine on some case it changes."""
+    from grader import hints
+
+    for mistake in hints.mistakes_for(conv, "zero_pad") + [m for name in ALL[1:] for m in hints.mistakes_for(conv, name)]:
+        function = conv.function(mistake.function)
+        named = False
+        for case in function.cases:
+            try:
+                value = function.as_returned(mistake.compute(conv.reference, **case.inputs))
+            except Exception:  # noqa: BLE001  (a mistake that raises on this case: the error hints speak)
+                continue
+            value = codec.decode(codec.encode(value))
+            if compare_return(function, case.expected, value):
+                named = named or mistake.explanation in hints.explain(conv, function, case, value)
+        assert named, (mistake.function, mistake.kind)

@@ -91,12 +91,11 @@ def _conv_backward(reference, dZ, cache, *, windows_strided=True):
     return dA_pad[:, pad:-pad, pad:-pad, :], dW, db
 
 
-def _pool_backward(reference, dA, cache, mode="max", *, windows_strided=True, window=None):
+def _pool_backward(reference, dA, cache, mode="max", *, windows_strided=True):
     A_prev, hparameters = cache
     f, stride = hparameters["f"], hparameters["stride"]
     m, n_H, n_W, n_C = dA.shape
     dA_prev = np.zeros(A_prev.shape)
-    share = window or (f, f)
     for i in range(m):
         for h in range(n_H):
             top = _corner(h, stride, windows_strided)
@@ -107,8 +106,7 @@ def _pool_backward(reference, dA, cache, mode="max", *, windows_strided=True, wi
                         piece = A_prev[i, top:top + f, left:left + f, c]
                         dA_prev[i, top:top + f, left:left + f, c] += (piece == np.max(piece)) * dA[i, h, w, c]
                     elif mode == "average":
-                        dA_prev[i, top:top + f, left:left + f, c] += (
-                            np.ones(share) * dA[i, h, w, c] / (share[0] * share[1]))
+                        dA_prev[i, top:top + f, left:left + f, c] += dA[i, h, w, c] / (f * f)
     return dA_prev
 
 
@@ -156,10 +154,6 @@ MISTAKES = [
     _mistake("pool_forward", _WINDOWS_NOT_STRIDED, _pool_forward, "window-not-strided", windows_strided=False),
     _mistake("conv_backward", _WINDOWS_NOT_STRIDED, _conv_backward, "window-not-strided", windows_strided=False),
     _mistake("pool_backward", _WINDOWS_NOT_STRIDED, _pool_backward, "window-not-strided", windows_strided=False),
-    _mistake("pool_backward",
-             "average pooling spreads each gradient over a fixed 2x2 window: the window is f by f, with "
-             "f from hparameters",
-             _pool_backward, "hard-coded-size", window=(2, 2)),
     _mistake("distribute_value",
              "dz is divided by n_H + n_W: it is shared among all the n_H times n_W entries of the window, "
              "so divide by their number (the two agree only for a 2x2 window)",
@@ -178,6 +172,7 @@ ERROR_HINTS = [
     ErrorHint(r"setting an array element with a sequence",
               "one element of the output gets an array: conv_single_step must return a number, not an "
               "array of shape (1, 1, 1)", "conv_forward", "scalar-as-array"),
+    # a window of fixed size (2x2) meets a 3x3 one: numpy's broadcasting error
     ErrorHint(r"could not be broadcast|non-broadcastable output operand",
               "a window and what is added to it have different shapes: a window is f by f (f from "
               "hparameters) and starts at the output position scaled by the stride", None, "window-shape"),
