@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from grader import __version__, codec
+from grader.child import reseed
 
 SPEC_FILE = "spec.toml"
 
@@ -78,6 +79,10 @@ class GradedFunction:
     # may call and have answered by the reference (its stand-ins); any other graded name is
     # the student's own definition
     stand_ins: tuple[str, ...] = ()
+
+    def as_returned(self, value):
+        """A result as the engine holds it: a single value as a 1-tuple, else as it is."""
+        return (value,) if self.single else value
 
     def expected_output(self, case: Case, output: str):
         if self.returns is None:
@@ -355,7 +360,9 @@ def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, 
     try:
         for other, original in originals.items():
             setattr(reference, other, recorder(other, original))
-        return getattr(reference, name)(**copy.deepcopy(inputs))
+        inputs = copy.deepcopy(inputs)
+        reseed()  # as before the student's call
+        return getattr(reference, name)(**inputs)
     finally:
         for other, original in originals.items():
             setattr(reference, other, original)

@@ -142,7 +142,7 @@ def _run(arguments) -> int:
             raise CIError(f"{path}: no such file or folder")
     base = None if arguments.all else (arguments.base or _base_from(environment))
     notebooks, how, note = select_notebooks(root, scope, base)
-    assignment = load_assignment(arguments.assignment, timeout=arguments.timeout)
+    assignment = load_assignment(_assignment_for(arguments.assignment, notebooks), timeout=arguments.timeout)
     summary_path = arguments.summary or (Path(environment["GITHUB_STEP_SUMMARY"])
                                          if environment.get("GITHUB_STEP_SUMMARY") else None)
     if note:
@@ -171,6 +171,20 @@ def _run(arguments) -> int:
         print(f"grader ci: {len(results)} notebook(s) graded ({how}); "
               f"{len(failing) or 'none'} with a function that does not pass.", file=out)
     return 1 if failing else 0
+
+
+def _assignment_for(name: str | None, notebooks: list[Path]) -> str | None:
+    """The assignment named, else the one the changed notebooks are for when several are bundled."""
+    from grader import routing
+    from grader.assignment import bundled_assignments
+
+    if name is not None or not routing.several_bundled():
+        return name
+    found = sorted({routing.assignment_for(path) for path in notebooks} - {None})
+    if len(found) > 1:
+        raise CIError(f"the notebooks are for several assignments ({', '.join(found)}): run grader ci "
+                      "once for each, with --assignment and the notebooks' folder")
+    return found[0] if found else bundled_assignments()[0]
 
 
 def grade_all(assignment, root: Path, notebooks: list[Path], arguments, environment) -> list[SubmissionResult]:

@@ -10,7 +10,7 @@ import itertools
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, routing
 from grader.assignment import AssignmentError, assignment_paths, bundled_assignments, load_assignment
 from grader.cluster import ClusterError  # imports no Dask: grade_on_dask does, when called
 from grader.bundle import choose_bundle, load_bundle
@@ -170,8 +170,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 def _grade(arguments) -> int:
     if arguments.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    from grader.pages import PagePool
-    from grader.reports import parse_formats, write_batch_reports
+    from grader.reports import parse_formats
     try:
         formats = parse_formats(arguments.formats)
     except ValueError as error:
@@ -180,9 +179,24 @@ def _grade(arguments) -> int:
     if executor == "local" and (arguments.scheduler or arguments.ship_notebooks):
         raise UsageError("--scheduler and --ship-notebooks are for --executor dask")
     notebooks = find_notebooks(arguments.paths)
-    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    if arguments.assignment is None and routing.several_bundled():  # each notebook to its own
+        groups = routing.group_notebooks(notebooks)
+    else:
+        groups = {arguments.assignment: notebooks}
+    for name, group in groups.items():
+        out = arguments.out if len(groups) == 1 else arguments.out / name
+        _grade_group(arguments, load_assignment(name, timeout=_timeout(arguments)), group, out,
+                     formats, executor)
+    if len(groups) > 1:
+        routing.write_index(arguments.out, list(groups))
+    return 0
+
+
+def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor) -> None:
+    """Grade ``notebooks`` with ``assignment`` into ``out``."""
+    from grader.pages import PagePool
+    from grader.reports import write_batch_reports
     student_environment(assignment.directory)  # built, or found, before any grading: a bad pin stops here
-    out: Path = arguments.out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -231,7 +245,6 @@ def _grade(arguments) -> int:
         reused = len(notebooks) - len(todo)
         kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
         print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
-    return 0
 
 
 def _open_gradebook(path: Path, assignment: str) -> Gradebook:
@@ -292,6 +305,12 @@ def _check(arguments) -> int:
     timeout = _timeout(arguments)
     # a student's machine: the bundle's public cases, graded without the reference
     bundle = choose_bundle(path, arguments.bundle, arguments.assignment)
+    if bundle is None and arguments.assignment is None and routing.several_bundled():
+        arguments.assignment = routing.assignment_for(path)
+        if arguments.assignment is None:
+            raise UsageError(f"{path}: cannot tell which assignment it is for (it defines no more graded "
+                             f"functions of one than of another): name it with --assignment "
+                             f"({', '.join(bundled_assignments())})")
     bundled = load_bundle(bundle, timeout=timeout) if bundle is not None else None
     # the fork server (Python and numpy starting in the sandbox) boots while the assignment loads
     sandbox = _sandbox(bundled or assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)

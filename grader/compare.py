@@ -121,6 +121,8 @@ def _compare_numbers(path: str, expected: np.ndarray, got, tolerance: Tolerance,
 
 
 def _shape_hint(expected: tuple, got: tuple) -> str:
+    if expected == ():
+        return " (an array where a single number is expected)"
     if tuple(d for d in expected if d != 1) == tuple(d for d in got if d != 1):
         if len(got) < len(expected):
             return " (a sum or mean that dropped an axis: use keepdims=True, or reshape)"

@@ -779,7 +779,8 @@ def _random_inputs(assignment, function: GradedFunction, builders, count: int, r
             chosen = _random_arguments(builders, builder, arguments, rng)
             try:
                 inputs = codec.decode(codec.encode(builder(assignment.reference, **chosen)))
-                expected = getattr(assignment.reference, function.name)(**copy.deepcopy(inputs))
+                expected = function.as_returned(
+                    getattr(assignment.reference, function.name)(**copy.deepcopy(inputs)))
             except Exception:  # noqa: BLE001  (arguments the builder cannot take)
                 continue
             found.append((f"args = {_toml(chosen)} (builder {builder_name})", inputs, expected))
@@ -820,7 +821,7 @@ def _why_equivalent(assignment, function, implementation, extra) -> str:
     for _, inputs, expected in extra:
         try:
             with np.errstate(all="ignore"):
-                value = implementation(**copy.deepcopy(inputs))
+                value = function.as_returned(implementation(**copy.deepcopy(inputs)))
         except Exception:  # noqa: BLE001
             continue
         names = function.returns or tuple(expected)

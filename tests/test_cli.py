@@ -106,10 +106,19 @@ def test_check_one_function(tmp_path):
 def test_the_bundled_samples_grade_from_any_folder(tmp_path):
     run = grader("grade", SUBMISSIONS, "--out", tmp_path / "reports", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    document = json.loads((tmp_path / "reports" / "results.json").read_text())
-    assert len(document["submissions"]) == len(list(SUBMISSIONS.rglob("*.ipynb")))
-    assert all(s["status"] == "graded" for s in document["submissions"])
-    assert "graded 8 notebook(s), 0 invalid" in run.stdout
+    # two assignments are bundled: each notebook is graded by the one whose functions it defines,
+    # each assignment's reports in a folder of its own, and an index page links them
+    graded = {}
+    for name, notebook in (("rnn_step_by_step", "RNN.ipynb"), ("conv_step_by_step", "Convolution_model_Step_by_Step.ipynb")):
+        document = json.loads((tmp_path / "reports" / name / "results.json").read_text())
+        assert document["assignment"] == name
+        assert sorted(s["path"] for s in document["submissions"]) == sorted(str(p) for p in SUBMISSIONS.rglob(notebook))
+        assert all(s["status"] == "graded" for s in document["submissions"])
+        graded.update({s["path"]: s for s in document["submissions"]})
+        assert f"reports in {tmp_path / 'reports' / name}/" in run.stdout
+        assert f'href="{name}/index.html"' in (tmp_path / "reports" / "index.html").read_text()
+    assert len(graded) == len(list(SUBMISSIONS.rglob("*.ipynb")))
+    assert run.stdout.count("graded 8 notebook(s), 0 invalid") == 2
 
 
 def test_grade_refuses_to_run_without_the_sandbox_unless_told(tmp_path):

@@ -30,7 +30,7 @@ from grader.reproduce import reproduce
 from grader.reports import parse_formats, write_batch_reports, write_submission_page
 from grader.results import SubmissionResult
 
-SAMPLES = sorted(SUBMISSIONS.rglob("*.ipynb"))
+SAMPLES = sorted(SUBMISSIONS.rglob("RNN.ipynb"))  # the RNN assignment's samples
 EXPECTED_STATUSES = {  # submissions/README.md
     "seed/RNN": {"rnn_cell_forward": "passed", "rnn_forward": "passed", "lstm_cell_forward": "passed",
                  "lstm_forward": "passed", "rnn_cell_backward": "failed", "rnn_backward": "missing",

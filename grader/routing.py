@@ -1,0 +1,88 @@
+"""Which bundled assignment a notebook is for, when ``--assignment`` is left out and more than one
+is bundled.
+
+A notebook belongs to the bundled assignment whose graded functions it defines most (a ``def``
+of the name anywhere in its text; nothing is run or even parsed as a notebook). A notebook that
+defines no graded function of any assignment, or as many of two, belongs to none: ``grade``
+puts it with the largest group of the batch (where an unreadable file is still listed as
+invalid), ``check`` and ``ci`` ask for ``--assignment``. Only the specs are read, so choosing
+costs no loading of references or cases.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+
+from grader.assignment import SPEC_FILE, bundled_assignments, bundled_directory
+
+_DEF = re.compile(rb"\bdef\s+([A-Za-z_]\w*)\s*\(")
+READ_BYTES = 8 * 1024 * 1024  # a notebook's code is far smaller; outputs after it do not matter
+
+
+@lru_cache(maxsize=1)
+def graded_names() -> dict[str, frozenset[str]]:
+    """Each bundled assignment's graded function names, from its spec alone."""
+    found = {}
+    for name in bundled_assignments():
+        try:
+            spec = tomllib.loads((bundled_directory() / name / SPEC_FILE).read_text())
+            found[name] = frozenset(str(entry.get("name")) for entry in spec.get("functions", [])
+                                    if isinstance(entry, dict))
+        except (OSError, tomllib.TOMLDecodeError):
+            found[name] = frozenset()  # loading it later says what is wrong
+    return found
+
+
+def several_bundled() -> bool:
+    return len(bundled_assignments()) > 1
+
+
+def assignment_for(path) -> str | None:
+    """The bundled assignment the notebook at ``path`` defines most graded functions of; None
+    when it defines none, or ties."""
+    try:
+        with open(path, "rb") as handle:
+            defined = {match.decode() for match in _DEF.findall(handle.read(READ_BYTES))}
+    except OSError:
+        return None
+    counts = sorted(((len(names & defined), name) for name, names in graded_names().items()), reverse=True)
+    if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+        return None
+    return counts[0][1]
+
+
+def group_notebooks(notebooks: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """{assignment: its (id, path) pairs}, in the batch's order; notebooks that belong to none
+    join the largest group (the first bundled assignment when no notebook belongs anywhere)."""
+    groups: dict[str, list] = {}
+    unplaced = []
+    for item in notebooks:
+        name = assignment_for(item[1])
+        if name is None:
+            unplaced.append(item)
+        else:
+            groups.setdefault(name, []).append(item)
+    if unplaced:
+        largest = max(groups, key=lambda name: len(groups[name])) if groups else bundled_assignments()[0]
+        groups.setdefault(largest, []).extend(unplaced)
+        order = {item: index for index, item in enumerate(notebooks)}
+        groups[largest].sort(key=order.__getitem__)
+    return dict(sorted(groups.items()))
+
+
+def write_index(out, names: list[str]) -> None:
+    """``out/index.html``: a page that links to each assignment's class overview below it."""
+    from html import escape
+    from pathlib import Path
+
+    from grader.assignment import load_assignment
+
+    rows = "\n".join(f'<li><a href="{escape(name)}/index.html">{escape(load_assignment(name).title)}</a> '
+                     f'({escape(name)}/)</li>' for name in names)
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>Grading reports</title></head>\n<body style=\"font-family: sans-serif; margin: 2em\">"
+            f"<h1>Grading reports</h1>\n<p>One class overview per assignment:</p>\n<ul>\n{rows}\n</ul>"
+            "</body></html>\n")
+    Path(out, "index.html").write_text(page, encoding="utf-8")
