@@ -779,8 +779,7 @@ def _random_inputs(assignment, function: GradedFunction, builders, count: int, r
             chosen = _random_arguments(builders, builder, arguments, rng)
             try:
                 inputs = codec.decode(codec.encode(builder(assignment.reference, **chosen)))
-                expected = function.as_returned(
-                    getattr(assignment.reference, function.name)(**copy.deepcopy(inputs)))
+                expected = getattr(assignment.reference, function.name)(**copy.deepcopy(inputs))
             except Exception:  # noqa: BLE001  (arguments the builder cannot take)
                 continue
             found.append((f"args = {_toml(chosen)} (builder {builder_name})", inputs, expected))
@@ -819,6 +818,7 @@ def _plain_compared(function, value):
 def _why_equivalent(assignment, function, implementation, extra) -> str:
     uncompared, largest = set(), 0.0
     for _, inputs, expected in extra:
+        expected = function.as_returned(expected)  # held as the engine holds it, like the value
         try:
             with np.errstate(all="ignore"):
                 value = function.as_returned(implementation(**copy.deepcopy(inputs)))

@@ -57,7 +57,7 @@ def test_a_single_value_is_compared_as_the_output_it_names(tmp_path):
 
 
 def test_a_return_name_that_is_not_a_name_is_refused(tmp_path):
-    with pytest.raises(AssignmentError, match="a list of names, a name or \"dict\""):
+    with pytest.raises(AssignmentError, match="a list of names, one name, or \"dict\""):
         _assignment(tmp_path / "bad", returns="two words", compare="two words")
 
 
