@@ -668,7 +668,7 @@ VARIANTS = {
 
 SAMPLE_ABOUT = {
     "correct": "all eight functions right; b is cast to a float through np.squeeze, which numpy 1.x and 2.x both accept",
-    "float_cast": "conv_single_step casts b with float(b), as the course's numpy 1.x ran it; numpy 2 raises",
+    "float_cast": "conv_single_step casts b with float(b), as the course's numpy 1.x ran it (the assignment's declared numpy); numpy 2 raises",
     "stride_ignored": "conv_forward and pool_forward ignore the stride (sizes and windows as for stride 1)",
     "window_not_strided": "conv_backward and pool_backward step their windows by one, not by the stride",
     "bias_per_element": "conv_single_step adds b to every product before summing",
