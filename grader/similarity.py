@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import marshal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +88,16 @@ def own_code(source: str, name: str, given: list[str] = ()) -> tuple[str, int] |
 def _shape(code: CodeType) -> tuple:
     """A code object with the names it binds left out: its instructions, constants (inner
     functions' shapes), the global and attribute names it uses, and its signature's form."""
-    constants = tuple(_shape(c) if isinstance(c, CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    constants = tuple(_shape(c) if isinstance(c, CodeType) else _constant(c) for c in code.co_consts)
     return (code.co_code, code.co_exceptiontable, constants, code.co_names, code.co_argcount,
             code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags)
+
+
+def _constant(value) -> tuple:
+    try:
+        return type(value).__name__, repr(value)
+    except ValueError:  # an integer too long for text (Python's 4300-digit limit): its bytes instead
+        return type(value).__name__, marshal.dumps(value)
 
 
 def _text(lines: list[str], statement: ast.stmt) -> str:
