@@ -170,7 +170,8 @@ def printing(notebook: Path) -> nbformat.NotebookNode:
 
 
 def expected_verdicts(notebook: Path) -> dict[str, list[str]]:
-    """The attack notebook's metadata: function -> the statuses it may get (it earns nothing)."""
+    """The attack notebook's metadata: function -> the statuses it may get; it earns nothing, unless
+    "passed" is its only status (honest work written beside the attack)."""
     attack = json.loads(notebook.read_text())["metadata"]["attack"]
     return {name: status.split(" or ") for name, status in attack.items()}
 
@@ -227,12 +228,14 @@ def test_every_attack_in_one_batch_beside_correct_notebooks_that_print(tmp_path,
         assert result["status"] == "graded", (notebook.stem, result["error"])
         functions = {f["name"]: f for f in result["functions"]}
         expected = expected_verdicts(notebook)
+        earned = [name for name, statuses in expected.items() if statuses == ["passed"]]  # honest work beside
         for name, statuses in expected.items():  # a loaded machine may make any of them time out
             assert functions[name]["status"] in statuses + ["timeout"], (notebook.stem, name, functions[name]["message"])
-            assert functions[name]["score"] == 0, (notebook.stem, name)
+            if name not in earned:
+                assert functions[name]["score"] == 0, (notebook.stem, name)
         if "initialize_adam" not in expected:
             assert functions["initialize_adam"]["status"] == "passed", (notebook.stem, functions["initialize_adam"])
-        assert result["score"] == sum(f["score"] for n, f in functions.items() if n not in expected)
+        assert result["score"] == sum(f["score"] for n, f in functions.items() if n not in expected or n in earned)
         assert all(f["status"] == "missing" for n, f in functions.items()
                    if n not in expected and n != "initialize_adam"), notebook.stem
 
