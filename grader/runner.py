@@ -76,19 +76,24 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
     chains: dict[str, Chain] = {}
     program = codec.encode_trusted(compile_program(submission))
     warnings: tuple[str, ...] | None = None
+    defined = sorted(set(submission.functions) & set(assignment.graded_names))
+    budget_end = time.monotonic() + assignment.limits.submission_seconds
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
-        while todo := [f for f in functions if _unsettled(f, outcomes[f.name])]:
+        while (todo := [f for f in functions if _unsettled(f, outcomes[f.name])]) and time.monotonic() < budget_end:
             loaded, load_warnings = _run_process(zygote, assignment, program, todo, outcomes, chains,
-                                                 sorted(submission.functions), output_dir)
+                                                 defined, output_dir, budget_end)
             warnings = load_warnings if warnings is None else warnings
             if not loaded:  # the definitions themselves hang or crash: so would every function's
                 failure = outcomes[todo[0].name][-1]
                 for function in todo[1:]:
                     outcomes[function.name].append(failure)
                 break
+        over = _over_budget(assignment.limits)
         for function in functions:
             found = outcomes[function.name]
+            if time.monotonic() >= budget_end and (not found or found[-1].status != "timeout" or found[-1].error == over):
+                found.extend(Outcome("timeout", error=over) for _ in range(len(function.cases) - len(found)))
             reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
             found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
         runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes),
@@ -105,6 +110,12 @@ _NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
             "died": "not run: the program could not be loaded"}
 
 
+def _over_budget(limits) -> str:
+    return (f"not finished: the notebook used up its time budget of {limits.submission_seconds:g} s "
+            "(all its functions and cases together), so this case and the ones after it did not run "
+            "to the end; make the slow function faster")
+
+
 def compile_program(submission: Submission) -> bytes:
     """The kept statements, compiled when extracted (compiling runs no code), for the child to
     run: [(cell, source, [code object, ...]), ...], marshalled."""
@@ -113,7 +124,7 @@ def compile_program(submission: Submission) -> bytes:
 
 def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                  outcomes: dict[str, list[Outcome]], chains: dict[str, Chain], defined: list[str],
-                 output_dir: Path) -> tuple[bool, tuple[str, ...]]:
+                 output_dir: Path, budget_end: float = float("inf")) -> tuple[bool, tuple[str, ...]]:
     """Grade ``todo`` in one fresh process, each function from its first case without an
     outcome, until done or the process must be stopped (which adds that case's outcome).
     Returns whether the program loaded, and what loading it warned."""
@@ -142,7 +153,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
         child.channel.sendall(program)
         child.channel.sendall(_payloads(assignment, todo))
         while position < len(todo):
-            message = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout)
+            message = _receive(child, min(deadline, budget_end), LOAD_SECONDS if not loaded else limits.timeout)
             if "loaded" in message and not loaded:
                 loaded = True
                 warnings = tuple(str(w)[:300] for w in message["loaded"])[:50]
@@ -171,7 +182,11 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     except _Stop as stop:
         zygote.kill(child)
         code = zygote.exit_code(child)
+        if zygote.lost(child):  # the fork server died under it: the grader failed, not the student
+            raise RuntimeError("the fork server stopped while this notebook was graded") from None
         outcome = stop.outcome
+        if outcome.status == "timeout" and time.monotonic() >= budget_end:
+            outcome = Outcome("timeout", error=_over_budget(limits), seconds=outcome.seconds)
         if outcome.error == "the process stopped answering":
             outcome = Outcome("died", error=_death(code), seconds=time.monotonic() - started)
         if not loaded:
@@ -183,6 +198,10 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
             outcomes[function.name].append(outcome)
         else:  # its cases were done: what stopped was the run with the student's own callees
             chains[function.name] = Chain((), outcome)
+    except BaseException:  # a failure of ours: the student's process must not outlive it
+        zygote.kill(child)
+        zygote.exit_code(child, timeout=2.0)
+        raise
     finally:
         child.channel.close()
     return loaded, warnings
@@ -213,8 +232,8 @@ def _receive(child, deadline: float, timeout: float) -> dict:
                             "(an infinite loop, or far too slow)", seconds=timeout)) from None
     except (EOFError, OSError):
         raise _Stop(Outcome("died", error="the process stopped answering")) from None
-    except codec.CodecError as error:
-        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})")) from None
+    except (codec.CodecError, ValueError, TypeError, OverflowError, MemoryError, RecursionError) as error:
+        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})"[:300])) from None
     if not isinstance(message, dict):
         raise _Stop(Outcome("died", error="sent back something that is not a result"))
     return message
@@ -245,11 +264,13 @@ def _answer(assignment: Assignment, message: dict) -> bytes:
 
 
 def _outcome(result: dict, wall_seconds: float) -> Outcome:
+    seconds = result.get("seconds")
+    if type(seconds) not in (int, float) or not 0 <= seconds <= wall_seconds:
+        seconds = wall_seconds  # the child's own clock is the student's to set; ours is not
     if result.get("status") == "returned":
-        return Outcome("returned", value=result.get("value"), seconds=float(result.get("seconds", wall_seconds)))
+        return Outcome("returned", value=result.get("value"), seconds=float(seconds))
     return Outcome("raised", error=str(result.get("error", "raised an error"))[:1000],
-                   traceback=str(result.get("traceback", ""))[:4000],
-                   seconds=float(result.get("seconds", wall_seconds)))
+                   traceback=str(result.get("traceback", ""))[:4000], seconds=float(seconds))
 
 
 def _death(code) -> str:
