@@ -12,8 +12,8 @@ laptop), the process limits still apply and the grader says once, plainly, that 
 sandbox.
 
 Inside, each process that runs student code gets its own bounded scratch space
-(``private_scratch``): a tmpfs on ``/tmp`` in a mount namespace of its own, which no other
-process sees and which is freed when the process ends.
+(``private_scratch``): a tmpfs in a mount namespace of its own, which no other process sees and
+which is freed when the process ends; the rest of ``/tmp`` is read-only to it.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class Sandbox:
             arguments += ["--tmpfs", str(path)]
         for path in self.shown:
             arguments += ["--ro-bind", str(path), str(path)]
-        # the only writable place left is /tmp, which each child covers with its own
+        # the only writable place left is /tmp, where each child mounts its own scratch
         arguments += ["--remount-ro", "/", "--remount-ro", "/dev"]
         return arguments + ["--", *command]
 
@@ -178,17 +179,19 @@ def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tupl
 # ---------------------------------------------------------------- each child's own scratch
 
 _CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
-_MS_NOSUID, _MS_NODEV = 2, 4
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC = 1, 2, 4, 32, 4096, 16384
+_MS_KEPT = 2 | 4 | 8 | 1024 | 2048 | 4096  # nosuid, nodev, noexec, noatime, nodiratime, relatime
 
 
 def private_scratch(folder: str) -> bool:
-    """Cover /tmp, for this process alone, with a fresh tmpfs of SCRATCH_BYTES and SCRATCH_FILES,
-    and make ``folder`` in it (a child calls this right after the fork, before any student code).
-    The process gets a user and mount namespace of its own for it, then drops every capability
-    (the seccomp filter then forbids mounting and new namespaces). Another student's process
-    cannot reach this /tmp, and the kernel frees it when the process ends, however much or deep
-    it holds. Also, in its own user namespace the process's RLIMIT_NPROC counts only its own
-    threads. False where it cannot be done (no user namespaces): the shared /tmp then serves."""
+    """Make ``folder`` (under /tmp) this process's own: a fresh tmpfs of SCRATCH_BYTES and
+    SCRATCH_FILES, in a user and mount namespace of the process's own, with the rest of /tmp
+    read-only. A child calls this right after the fork, before any student code; it then drops
+    every capability (and the seccomp filter forbids mounting and new namespaces). No other
+    process can reach the folder, and the kernel frees it when the process ends, however much or
+    deep it holds. In its own user namespace the process's RLIMIT_NPROC counts only its own
+    threads. False where it cannot be done (no user namespaces): the folder is then an ordinary
+    one in the shared /tmp."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         uid, gid = os.getuid(), os.getgid()
@@ -197,12 +200,19 @@ def private_scratch(folder: str) -> bool:
         for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as mapping:
                 mapping.write(line)
+        # /tmp bound on itself (so its flags are ours to change, with what is mounted below it),
+        # then read-only: a provided folder shown under it stays visible, other files cannot be made
+        # (keeping the flags it has: the kernel refuses to drop those its creator locked)
+        kept = os.statvfs("/tmp").f_flag & _MS_KEPT  # statvfs's ST_ flags are the mount flags
+        shared = (libc.mount(b"/tmp", b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
+                  and libc.mount(None, b"/tmp", None, kept | _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None) == 0)
         options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0700".encode()
-        mounted = libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+        mounted = libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
         _drop_capabilities(libc)
-        if mounted:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-        return mounted
+        if mounted:  # where temporary files go by default: the only place left to write
+            os.environ["TMPDIR"] = os.environ["HOME"] = folder
+            tempfile.tempdir = folder
+        return mounted and shared
     except (OSError, AttributeError, ValueError):
         return False
 

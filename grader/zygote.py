@@ -7,8 +7,8 @@ Forking from a warm process saves the interpreter and numpy start-up (about 0.1 
 
 Nothing of it is within a child's reach: it is not dumpable (no child may open its
 ``/proc/<pid>/fd`` or memory), it holds neither the grader's stdout nor its stderr (a file of its
-own takes what it writes), and each child covers ``/tmp`` with a private, bounded one before any
-student code runs. What a child leaves behind never stops it: cleaning up cannot raise, and if it
+own takes what it writes), and each child's scratch folder is a private, bounded tmpfs, made
+before any student code runs. What a child leaves behind never stops it: cleaning up cannot raise, and if it
 dies all the same, the grader starts another and says that the grader, not the student, failed.
 
 Run as ``python -m grader.zygote FD`` where FD is the zygote's end of a SOCK_SEQPACKET pair.

@@ -118,12 +118,12 @@ def test_the_console_is_out_of_reach(sandboxed, quick_assignment, zygote):
 def test_concurrent_submissions_cannot_see_each_others_scratch(sandboxed, quick_assignment, zygote, tmp_path):
     victim = RNN_CELL_FORWARD.replace(
         "    Wax, Waa, Wya = parameters",
-        "    import os, time\n"
-        "    for folder in ('.', '/tmp'):\n"
+        "    import os, tempfile, time\n"
+        "    for folder in ('.', tempfile.gettempdir(), os.path.expanduser('~')):\n"
         "        open(os.path.join(folder, 'victim-secret-file'), 'w').write('mine')\n"
         "    time.sleep(0.3)\n"
         "    assert open('victim-secret-file').read() == 'mine'\n"
-        "    assert not any('spy-was-here' in f for top in ('.', '/tmp') for _, _, fs in os.walk(top) for f in fs)\n"
+        "    assert not any('spy-was-here' in f for top in ('.', tempfile.gettempdir()) for _, _, fs in os.walk(top) for f in fs)\n"
         "    Wax, Waa, Wya = parameters", 1)
     spy = RNN_CELL_FORWARD.replace(
         "    Wax, Waa, Wya = parameters",
@@ -190,7 +190,9 @@ def test_a_fork_server_dying_mid_notebook_is_the_graders_failure(sandboxed, quic
     slow = [HEADER, printing(RNN_CELL_FORWARD, sleep=0.5)]
     path = write_notebook(tmp_path / "slow.ipynb", slow)
     with Zygote(sandboxed) as zygote:
-        killer = threading.Timer(0.8, zygote._process.kill)
+        warm = write_notebook(tmp_path / "warm.ipynb", PRINTING_GOOD)
+        grade_notebook(zygote, quick_assignment, warm, "warm", ("initialize_adam",))  # the server is up
+        killer = threading.Timer(0.6, zygote._process.kill)  # while the slow cases run
         killer.start()
         with pytest.raises(RuntimeError, match="fork server"):
             grade_notebook(zygote, quick_assignment, path, "slow", ("rnn_cell_forward",))
