@@ -103,12 +103,15 @@ def _handle(request: dict, fds: list[int], channel, children: dict[int, str], wa
             remove_folder(scratch)
             raise
         if pid == 0:
-            channel.close()
-            parent_end.close()
-            for fd in wakeup:
-                _close(fd)
-            private_scratch(scratch)
-            main(child_end, fds, scratch)  # never returns
+            try:
+                channel.close()
+                parent_end.close()
+                for fd in wakeup:
+                    _close(fd)
+                private_scratch(scratch)
+                main(child_end, fds, scratch)  # never returns
+            finally:
+                os._exit(70)  # whatever happened, the child never goes back to serving
         child_end.close()
         for fd in fds:
             _close(fd)
