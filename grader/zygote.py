@@ -46,7 +46,7 @@ def serve(channel: socket.socket) -> None:
 
     from grader import child
 
-    _not_dumpable()
+    child._not_dumpable()  # no child may open our /proc/<pid>/fd (their output files) or memory
     try:  # removing a deep scratch folder holds a descriptor per level
         _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(most, 65536), most))
@@ -174,14 +174,6 @@ def become_subreaper() -> None:
     try:
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _not_dumpable() -> None:
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
     except (OSError, AttributeError):
         pass
 
