@@ -318,7 +318,8 @@ class Zygote:
         except OSError:
             raise RuntimeError(f"the fork server has stopped{self._last_words()}") from None
         with self._state:
-            if not self._state.wait_for(lambda: request_id in self._spawned or self._closed, timeout):
+            if not self._state.wait_for(lambda: request_id in self._spawned or self._closed
+                                        or self._server != server, timeout):
                 raise RuntimeError("the fork server did not answer")
             if request_id not in self._spawned:
                 raise RuntimeError(f"the fork server has stopped{self._last_words()}")
