@@ -281,7 +281,7 @@ class Zygote:
         self._process = subprocess.Popen(
             sandbox.wrap(command) if sandbox else command,
             pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self._log, cwd="/",
+            stdout=subprocess.DEVNULL, stderr=self._log, cwd="/", start_new_session=True,
             **(sandbox.popen_options() if sandbox else {}))
         theirs.close()
         with self._state:
@@ -366,6 +366,10 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            try:  # a sandbox killed while it was setting up leaves its second half waiting
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except OSError:
+                pass
             self._log.close()
 
     def _last_words(self) -> str:

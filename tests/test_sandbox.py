@@ -179,6 +179,8 @@ def test_removing_a_folder_never_raises_however_deep_or_locked(tmp_path):
 def test_a_fork_server_that_dies_is_started_again(sandboxed, quick_assignment, tmp_path):
     path = write_notebook(tmp_path / "good.ipynb", PRINTING_GOOD)
     with Zygote(sandboxed) as zygote:
+        zygote._process.kill()  # even while it is still setting up the sandbox
+        zygote._process.wait()
         for _ in range(2):
             result = grade_notebook(zygote, quick_assignment, path, "good", ("rnn_cell_forward", "initialize_adam"))
             _assert_full_marks({f.name: f for f in result.functions})
