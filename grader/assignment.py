@@ -40,6 +40,15 @@ class Limits:
     output_bytes: int
     open_files: int = 64
     processes: int = 64
+    submission_timeout: float | None = None  # wall-clock seconds for a whole notebook; None: default
+
+    @property
+    def submission_seconds(self) -> float:
+        """The time budget of one notebook, all its functions and cases together: by default ten
+        calls' worth, at least 30 s and at most 5 minutes."""
+        if self.submission_timeout is not None:
+            return self.submission_timeout
+        return min(300.0, max(30.0, 10 * self.timeout))
 
 
 @dataclass(frozen=True)
@@ -202,6 +211,7 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         timeout=float(timeout if timeout is not None else defaults.get("timeout", 5.0)),
         memory_bytes=int(defaults.get("memory_mb", 1024)) * 2**20,
         output_bytes=int(defaults.get("output_kb", 1024)) * 1024,
+        submission_timeout=(float(defaults["submission_timeout"]) if "submission_timeout" in defaults else None),
     )
     entries = _required(spec, "functions", list, where)
     graded_names = [entry.get("name") for entry in entries if isinstance(entry, dict)]

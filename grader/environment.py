@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.assignment import AssignmentError
-from grader.sandbox import case_cache_folder
+from grader.sandbox import case_cache_folder, for_interpreter
 from grader.zygote import Zygote
 
 _BUILD_SECONDS = 900
@@ -153,4 +153,6 @@ def zygote_for(assignment, sandbox) -> Zygote:
         grader_path = environment.grader_path()
     except OSError as error:
         raise StudentEnvironmentError(f"the student environment {environment.folder} cannot be used: {error}") from None
+    if sandbox is not None:
+        sandbox = for_interpreter(sandbox, str(environment.python), str(grader_path))
     return Zygote(sandbox, python=str(environment.python), python_path=str(grader_path))

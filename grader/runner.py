@@ -78,22 +78,26 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
     printed: dict[str, int] = {}
     program = codec.encode_trusted(compile_program(submission))
     warnings: tuple[str, ...] | None = None
+    defined = sorted(set(submission.functions) & set(assignment.graded_names))
+    budget_end = time.monotonic() + assignment.limits.submission_seconds
     with tempfile.TemporaryDirectory(prefix="grader-output-") as output_dir:
         output_dir = Path(output_dir)
         for number, function in enumerate(functions):
             loaded = True
-            while loaded and _unsettled(function, outcomes[function.name]):
+            while loaded and _unsettled(function, outcomes[function.name]) and time.monotonic() < budget_end:
                 loaded, load_warnings = _run_process(zygote, assignment, program, [function], outcomes,
-                                                     chains, sorted(submission.functions), output_dir,
-                                                     printed)
+                                                     chains, defined, output_dir, printed, budget_end)
                 warnings = load_warnings if warnings is None else warnings
             if not loaded:  # the definitions themselves hang or crash: so would every function's
                 failure = outcomes[function.name][-1]
                 for other in functions[number + 1:]:
                     outcomes[other.name].append(failure)
                 break
+        over = _over_budget(assignment.limits)
         for function in functions:
             found = outcomes[function.name]
+            if time.monotonic() >= budget_end and (not found or found[-1].status != "timeout" or found[-1].error == over):
+                found.extend(Outcome("timeout", error=over) for _ in range(len(function.cases) - len(found)))
             reason = _NOT_RUN.get(found[-1].status, _NOT_RUN["died"])
             found.extend(Outcome("not run", error=reason) for _ in range(len(function.cases) - len(found)))
         runs = {name: FunctionRun(tuple(found), _read_output(output_dir / name, assignment.limits.output_bytes,
@@ -111,6 +115,12 @@ _NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
             "died": "not run: the program could not be loaded"}
 
 
+def _over_budget(limits) -> str:
+    return (f"not finished: the notebook used up its time budget of {limits.submission_seconds:g} s "
+            "(all its functions and cases together), so this case and the ones after it did not run "
+            "to the end; make the slow function faster")
+
+
 def compile_program(submission: Submission) -> bytes:
     """The kept statements, compiled when extracted (compiling runs no code), for the child to
     run: [(cell, source, [code object, ...]), ...], marshalled."""
@@ -119,7 +129,8 @@ def compile_program(submission: Submission) -> bytes:
 
 def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
                  outcomes: dict[str, list[Outcome]], chains: dict[str, Chain], defined: list[str],
-                 output_dir: Path, printed: dict[str, int]) -> tuple[bool, tuple[str, ...]]:
+                 output_dir: Path, printed: dict[str, int],
+                 budget_end: float = float("inf")) -> tuple[bool, tuple[str, ...]]:
     """Grade ``todo`` in one fresh process, each function from its first case without an
     outcome, until done or the process must be stopped (which adds that case's outcome).
     Returns whether the program loaded, and what loading it warned."""
@@ -151,7 +162,7 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
         child.channel.sendall(_payloads(assignment, todo))
         while position < len(todo):
             function = todo[position]
-            frame = _receive(child, deadline, LOAD_SECONDS if not loaded else limits.timeout,
+            frame = _receive(child, min(deadline, budget_end), LOAD_SECONDS if not loaded else limits.timeout,
                              _frame_limit(assignment, function, len(outcomes[function.name])))
             called = codec.call_name(frame)
             if called is not None and loaded:
@@ -185,7 +196,11 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     except _Stop as stop:
         zygote.kill(child)
         code = zygote.exit_code(child)
+        if zygote.lost(child):  # the fork server died under it: the grader failed, not the student
+            raise RuntimeError("the fork server stopped while this notebook was graded") from None
         outcome = stop.outcome
+        if outcome.status == "timeout" and time.monotonic() >= budget_end:
+            outcome = Outcome("timeout", error=_over_budget(limits), seconds=outcome.seconds)
         if outcome.error == "the process stopped answering":
             outcome = Outcome("died", error=_death(code), seconds=time.monotonic() - started)
         if not loaded:
@@ -197,6 +212,10 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
             outcomes[function.name].append(outcome)
         else:  # its cases were done: what stopped was the run with the student's own callees
             chains[function.name] = Chain((), outcome)
+    except BaseException:  # a failure of ours: the student's process must not outlive it
+        zygote.kill(child)
+        zygote.exit_code(child, timeout=2.0)
+        raise
     finally:
         child.channel.close()
     return loaded, warnings
@@ -272,8 +291,8 @@ def _receive(child, deadline: float, timeout: float, limit: int) -> bytes:
 def _decode(frame: bytes) -> dict:
     try:
         message = codec.decode(frame)
-    except codec.CodecError as error:
-        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})")) from None
+    except (codec.CodecError, ValueError, TypeError, OverflowError, MemoryError, RecursionError) as error:
+        raise _Stop(Outcome("died", error=f"sent back something that is not a result ({error})"[:300])) from None
     if not isinstance(message, dict):
         raise _Stop(Outcome("died", error="sent back something that is not a result"))
     return message
@@ -344,11 +363,13 @@ def _answer_bytes(limits) -> int:
 
 
 def _outcome(result: dict, wall_seconds: float) -> Outcome:
+    seconds = result.get("seconds")
+    if type(seconds) not in (int, float) or not 0 <= seconds <= wall_seconds:
+        seconds = wall_seconds  # the child's own clock is the student's to set; ours is not
     if result.get("status") == "returned":
-        return Outcome("returned", value=result.get("value"), seconds=float(result.get("seconds", wall_seconds)))
+        return Outcome("returned", value=result.get("value"), seconds=float(seconds))
     return Outcome("raised", error=str(result.get("error", "raised an error"))[:1000],
-                   traceback=str(result.get("traceback", ""))[:4000],
-                   seconds=float(result.get("seconds", wall_seconds)))
+                   traceback=str(result.get("traceback", ""))[:4000], seconds=float(seconds))
 
 
 def _death(code) -> str:

@@ -6,8 +6,12 @@ process-count limit is not enforced. The filter makes these calls fail:
 
 - reaching another process: kill (except kill(0, sig), the caller's own group), tkill, tgkill,
   the sigqueue calls, the pidfd calls, ptrace, process_vm_readv/writev;
-- starting one: fork, vfork, clone without CLONE_THREAD (threads are allowed, numpy uses them),
-  execve, execveat; clone3 answers ENOSYS so the C library falls back to clone.
+- starting one: fork, vfork, clone without CLONE_THREAD (threads are allowed, up to the
+  process limit), execve, execveat; clone3 answers ENOSYS so the C library falls back to clone.
+  Where the kernel would not count threads against RLIMIT_NPROC (the sandbox's user is root
+  outside it), ``forbid_threads`` makes every clone fail: no thread at all beats no limit;
+- leaving its namespaces: mount, umount2, the new mount API, pivot_root, chroot, unshare, setns
+  (each child's private /tmp stays its own, bounded).
 
 So a graded function cannot fork-bomb the machine, kill the fork server or touch another
 student's process. The fork server itself never runs student code and is not filtered. The
@@ -28,13 +32,16 @@ _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 _KILL_PROCESS = 0x80000000
 _CLONE_THREAD = 0x00010000
+_MOUNT_API = [428, 429, 430, 431, 432, 433, 442]  # open_tree ... fspick, mount_setattr
 
 _SYSCALLS = {
     "x86_64": {"audit": 0xC000003E, "kill": 62, "clone": 56, "clone3": 435,
                "denied": [200, 234, 129, 297, 101, 310, 311, 424, 434, 438,  # reach another process
-                          57, 58, 59, 322]},  # fork, vfork, execve, execveat
+                          57, 58, 59, 322,  # fork, vfork, execve, execveat
+                          165, 166, 155, 161, 272, 308, *_MOUNT_API]},  # mount ... setns
     "aarch64": {"audit": 0xC00000B7, "kill": 129, "clone": 220, "clone3": 435,
-                "denied": [130, 131, 138, 240, 117, 270, 271, 424, 434, 438, 221, 281]},
+                "denied": [130, 131, 138, 240, 117, 270, 271, 424, 434, 438, 221, 281,
+                           40, 39, 41, 51, 97, 268, *_MOUNT_API]},
 }
 
 # classic BPF
@@ -46,7 +53,7 @@ _RET = 0x06
 _ARCH, _NR, _ARG0 = 4, 0, 16  # offsets in struct seccomp_data (low 32 bits of args[0])
 
 
-def _program(calls: dict) -> bytes:
+def _program(calls: dict, threads: bool = True) -> bytes:
     """The filter as BPF; jumps are written as labels and resolved at the end."""
     code: list[tuple] = []  # (opcode, true label or 0, false label or 0, k)
 
@@ -76,7 +83,7 @@ def _program(calls: dict) -> bytes:
     emit(_RET, _ALLOW)
     labels["clone"] = len(code)
     emit(_LOAD, _ARG0)
-    emit(_JSET, _CLONE_THREAD, true=None, false="deny")
+    emit(_JSET, _CLONE_THREAD if threads else 0, true=None, false="deny")
     emit(_RET, _ALLOW)
     labels["enosys"] = len(code)
     emit(_RET, _ERRNO | errno.ENOSYS)
@@ -94,18 +101,24 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def _prepare():
-    """The filter and libc, made once when the fork server imports this (children inherit them)."""
+def _prepare(threads: bool = True):
+    """The filter and libc, made once in the fork server (children inherit them)."""
     calls = _SYSCALLS.get(platform.machine())
     if calls is None or platform.system() != "Linux":
         return None
-    code = _program(calls)
+    code = _program(calls, threads)
     buffer = ctypes.create_string_buffer(code, len(code))
     return (ctypes.CDLL(None, use_errno=True), buffer,
             _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p)))
 
 
 _PREPARED = _prepare()
+
+
+def forbid_threads() -> None:
+    """From now on the filter also refuses every new thread (see above)."""
+    global _PREPARED
+    _PREPARED = _prepare(threads=False)
 
 
 def install() -> bool:

@@ -5,6 +5,12 @@ holds no reference code, no expected values and no cases. It only forks, hands t
 socket connected to the new child, kills children on request and reports how each one ended.
 Forking from a warm process saves the interpreter and numpy start-up (about 0.1 s) per child.
 
+Nothing of it is within a child's reach: it is not dumpable (no child may open its
+``/proc/<pid>/fd`` or memory), it holds neither the grader's stdout nor its stderr (a file of its
+own takes what it writes), and each child's scratch folder is a private, bounded tmpfs, made
+before any student code runs. What a child leaves behind never stops it: cleaning up cannot raise, and if it
+dies all the same, the grader starts another and says that the grader, not the student, failed.
+
 Run as ``python -m grader.zygote FD`` where FD is the zygote's end of a SOCK_SEQPACKET pair.
 """
 from __future__ import annotations
@@ -12,8 +18,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import resource
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +29,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from grader.sandbox import Sandbox
+from grader import seccomp
+from grader.sandbox import Sandbox, private_scratch
 
 _ENVIRONMENT = {
     # one BLAS thread per child: the grader runs children side by side on every core
@@ -39,6 +46,14 @@ def serve(channel: socket.socket) -> None:
 
     from grader import child
 
+    child._not_dumpable()  # no child may open our /proc/<pid>/fd (their output files) or memory
+    try:  # removing a deep scratch folder holds a descriptor per level
+        _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(most, 65536), most))
+    except (ValueError, OSError):
+        pass
+    if os.environ.pop("GRADER_THREADS", "1") == "0":
+        seccomp.forbid_threads()
     gc.collect()
     gc.freeze()  # what every child inherits is never scanned by its collector: the pages stay shared
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the grader, which closes our socket
@@ -66,30 +81,49 @@ def serve(channel: socket.socket) -> None:
             data, fds = b"", []
         if not data:
             break
-        request = json.loads(data)
-        if request["op"] == "spawn":
-            scratch = tempfile.mkdtemp(prefix="submission-")
-            parent_end, child_end = socket.socketpair()
-            pid = os.fork()
-            if pid == 0:
-                channel.close()
-                parent_end.close()
-                child.main(child_end, fds, scratch)  # never returns
-            child_end.close()
+        try:
+            _handle(json.loads(data), fds, channel, children, (wakeup, wakeup_writer), child.main)
+        except Exception:  # noqa: BLE001  (no request may stop the server; the grader times it out)
             for fd in fds:
-                os.close(fd)
-            children[pid] = scratch
-            socket.send_fds(channel, [json.dumps({"op": "spawned", "id": request["id"], "pid": pid}).encode()],
-                            [parent_end.fileno()])
-            parent_end.close()
-        elif request["op"] == "kill" and request["pid"] in children:
-            _kill_group(request["pid"])
-        else:
-            for fd in fds:
-                os.close(fd)
+                _close(fd)
     for pid in list(children):
         _kill_group(pid)
     kill_orphans({})
+
+
+def _handle(request: dict, fds: list[int], channel, children: dict[int, str], wakeup, main) -> None:
+    if request["op"] == "spawn":
+        scratch = tempfile.mkdtemp(prefix="submission-")
+        parent_end, child_end = socket.socketpair()
+        try:
+            pid = os.fork()
+        except OSError:
+            parent_end.close()
+            child_end.close()
+            remove_folder(scratch)
+            raise
+        if pid == 0:
+            try:
+                channel.close()
+                parent_end.close()
+                for fd in wakeup:
+                    _close(fd)
+                private_scratch(scratch)
+                main(child_end, fds, scratch)  # never returns
+            finally:
+                os._exit(70)  # whatever happened, the child never goes back to serving
+        child_end.close()
+        for fd in fds:
+            _close(fd)
+        children[pid] = scratch
+        socket.send_fds(channel, [json.dumps({"op": "spawned", "id": request["id"], "pid": pid}).encode()],
+                        [parent_end.fileno()])
+        parent_end.close()
+    else:
+        if request["op"] == "kill" and request["pid"] in children:
+            _kill_group(request["pid"])
+        for fd in fds:
+            _close(fd)
 
 
 def _reap(channel: socket.socket, children: dict[int, str]) -> bool:
@@ -105,7 +139,7 @@ def _reap(channel: socket.socket, children: dict[int, str]) -> bool:
         if pid in children:
             ours = True
             _kill_group(pid)  # whatever it started in its session dies with it
-            shutil.rmtree(children.pop(pid), onerror=_force_remove)
+            remove_folder(children.pop(pid))
             try:
                 channel.send(json.dumps({"op": "exited", "pid": pid,
                                          "code": os.waitstatus_to_exitcode(status)}).encode())
@@ -144,13 +178,60 @@ def become_subreaper() -> None:
         pass
 
 
-def _force_remove(function, path, _):
+def _close(fd: int) -> None:
     try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        function(path)
+        os.close(fd)
     except OSError:
         pass
+
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def remove_folder(path: str) -> None:
+    """Remove a scratch folder and what it holds, however deep, wide, odd or locked; never
+    raises. Walks with a stack of open folders, not by recursion nor by path (a path can grow
+    longer than the system allows), reading each folder once; what it cannot remove is left."""
+    try:
+        top = os.open(path, _FOLDER)
+    except OSError:
+        return
+    stack = [(top, None, path, _empty_out(top))]
+    while stack:
+        fd, parent, name, subfolders = stack[-1]
+        if subfolders:
+            inner = subfolders.pop()
+            try:
+                stack.append((os.open(inner, _FOLDER, dir_fd=fd), fd, inner, None))
+            except OSError:
+                continue
+            stack[-1] = stack[-1][:3] + (_empty_out(stack[-1][0]),)
+            continue
+        stack.pop()
+        _close(fd)
+        try:
+            os.rmdir(name, dir_fd=parent) if parent is not None else os.rmdir(name)
+        except OSError:
+            pass
+
+
+def _empty_out(fd) -> list[str]:
+    """Unlink every file of an open folder; the names of its subfolders."""
+    subfolders = []
+    try:
+        os.fchmod(fd, 0o700)
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        subfolders.append(entry.name)
+                    else:
+                        os.unlink(entry.name, dir_fd=fd)
+                except OSError:
+                    pass
+    except (OSError, TypeError):
+        pass
+    return subfolders
 
 
 def _kill_group(pid: int) -> None:
@@ -167,59 +248,115 @@ def _kill_group(pid: int) -> None:
 class Child:
     pid: int
     channel: socket.socket
+    server: int = 0  # which fork server made it: one restarted since does not know it
 
 
 class Zygote:
-    """The grader's handle on a running fork server; safe to use from several threads."""
+    """The grader's handle on a running fork server; safe to use from several threads. A fork
+    server that dies is started again at the next spawn."""
 
     def __init__(self, sandbox: Sandbox | None = None, python: str | None = None,
                  python_path: str | None = None) -> None:
         """``python``: another interpreter to run from (a student environment's), with
         ``python_path`` the folder it finds the grader package in (see grader.environment)."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_parent = python_path or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        environment = {**_ENVIRONMENT, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                       "PYTHONPATH": package_parent, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
-        command = [python or sys.executable, "-m", "grader.zygote", str(theirs.fileno())]
+        self._python = python or sys.executable
+        self._python_path = python_path
         self.sandboxed = sandbox is not None
-        self._process = subprocess.Popen(
-            sandbox.wrap(command) if sandbox else command,
-            pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL, cwd="/")
-        theirs.close()
-        self._channel = ours
+        self._sandbox = sandbox
         self._send_lock = threading.Lock()
         self._state = threading.Condition()
         self._spawned: dict[int, tuple[int, int]] = {}
         self._exits: dict[int, int] = {}
         self._next_id = 0
-        self._closed = False
-        self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
+        self._server = 0
+        self._stopping = False
+        self._start()
+
+    def _start(self) -> None:
+        """Start a fork server (again); call with no other thread using the old one's channel."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = self._python_path or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        environment = {**_ENVIRONMENT, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                       "PYTHONPATH": package_parent, "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+                       "GRADER_THREADS": "1" if threads_counted(self._sandbox) else "0"}
+        command = [self._python, "-m", "grader.zygote", str(theirs.fileno())]
+        sandbox = self._sandbox
+        # neither the grader's stdout nor its stderr: what the server says goes to a file of ours
+        self._log = tempfile.TemporaryFile(prefix="grader-fork-server-")
+        self._process = subprocess.Popen(
+            sandbox.wrap(command) if sandbox else command,
+            pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self._log, cwd="/", start_new_session=True,
+            **(sandbox.popen_options() if sandbox else {}))
+        theirs.close()
+        with self._state:
+            self._channel = ours
+            self._closed = False
+            self._server += 1
+            self._spawned.clear()
+            self._exits.clear()
+        self._reader = threading.Thread(target=self._read, args=(ours, self._server),
+                                        name="zygote-reader", daemon=True)
         self._reader.start()
 
     def spawn(self, files: list[int] = (), timeout: float = 30.0) -> Child:
         """A new child; ``files`` are descriptors it receives (where its output goes)."""
+        try:
+            return self._spawn(files, timeout)
+        except RuntimeError:
+            if self._stopping:
+                raise
+            return self._spawn(files, timeout)  # once more, from a fork server started afresh
+
+    def _spawn(self, files: list[int], timeout: float) -> Child:
+        with self._send_lock:
+            stopped = self._closed or self._process.poll() is not None
+            if stopped and not self._stopping:  # it died: a new one for this and later children
+                self._stop_process()
+                self._start()
         with self._state:
             self._next_id += 1
             request_id = self._next_id
-        self._send({"op": "spawn", "id": request_id}, list(files))
+            server = self._server
+        try:
+            self._send({"op": "spawn", "id": request_id}, list(files))
+        except OSError:
+            raise RuntimeError(f"the fork server has stopped{self._last_words()}") from None
         with self._state:
-            if not self._state.wait_for(lambda: request_id in self._spawned or self._closed, timeout):
+            if not self._state.wait_for(lambda: request_id in self._spawned or self._closed
+                                        or self._server != server, timeout):
                 raise RuntimeError("the fork server did not answer")
             if request_id not in self._spawned:
-                raise RuntimeError("the fork server has stopped")
+                raise RuntimeError(f"the fork server has stopped{self._last_words()}")
             pid, fd = self._spawned.pop(request_id)
-        return Child(pid, socket.socket(fileno=fd))
+        return Child(pid, socket.socket(fileno=fd), server)
+
+    def lost(self, child: Child) -> bool:
+        """Whether the fork server that made ``child`` has stopped (so the child went with it,
+        through no fault of its own)."""
+        with self._state:
+            return child.server != self._server or self._closed
 
     def kill(self, child: Child) -> None:
-        self._send({"op": "kill", "pid": child.pid})
+        if not self.lost(child):
+            try:
+                self._send({"op": "kill", "pid": child.pid})
+            except OSError:
+                pass
 
     def exit_code(self, child: Child, timeout: float = 10.0) -> int | None:
         """How the child ended (negative: killed by that signal); None if it has not."""
         with self._state:
-            self._state.wait_for(lambda: child.pid in self._exits or self._closed, timeout)
-            return self._exits.pop(child.pid, None)
+            self._state.wait_for(lambda: child.pid in self._exits or child.server != self._server
+                                 or self._closed, timeout)
+            return self._exits.pop(child.pid, None) if child.server == self._server else None
 
     def close(self) -> None:
+        with self._send_lock:
+            self._stopping = True
+            self._stop_process()
+
+    def _stop_process(self) -> None:
         try:
             # shutdown, not just close: the reader thread is blocked in recvmsg on this socket,
             # and a close alone would leave the fork server waiting for an end that never comes
@@ -234,6 +371,21 @@ class Zygote:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            try:  # a sandbox killed while it was setting up leaves its second half waiting
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._log.close()
+
+    def _last_words(self) -> str:
+        """The last line the fork server wrote, if any, to say why it stopped."""
+        try:
+            self._log.seek(0, os.SEEK_END)
+            self._log.seek(max(0, self._log.tell() - 2000))
+            lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return f" ({lines[-1][:300]})" if lines else ""
 
     def __enter__(self) -> Zygote:
         return self
@@ -245,18 +397,19 @@ class Zygote:
         with self._send_lock:
             socket.send_fds(self._channel, [json.dumps(request).encode()], list(files))
 
-    def _read(self) -> None:
+    def _read(self, channel: socket.socket, server: int) -> None:
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(self._channel, 65536, 1)
-            except OSError:
-                data, fds = b"", []
-            if not data:
+                data, fds, _, _ = socket.recv_fds(channel, 65536, 1)
+                message = json.loads(data) if data else None
+            except (OSError, ValueError):
+                message = None
+            if message is None:
                 with self._state:
-                    self._closed = True
+                    if server == self._server:
+                        self._closed = True
                     self._state.notify_all()
                 return
-            message = json.loads(data)
             with self._state:
                 if message["op"] == "spawned":
                     self._spawned[message["id"]] = (message["pid"], fds[0])
@@ -265,6 +418,14 @@ class Zygote:
                     while len(self._exits) > 256:  # only a killed child's end is waited for, at once
                         self._exits.pop(next(iter(self._exits)))
                 self._state.notify_all()
+
+
+def threads_counted(sandbox: Sandbox | None) -> bool:
+    """Whether the kernel counts a child's threads against its process limit: not for root's
+    processes, whatever user namespace they are in (then children may start no thread)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return True
+    return sandbox is not None and sandbox.user is not None
 
 
 if __name__ == "__main__":

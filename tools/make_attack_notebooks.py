@@ -26,7 +26,8 @@ def initialize_adam(parameters):
 
 ZEROS = "return np.zeros((a_prev.shape[0], xt.shape[1])), np.zeros((parameters['Wya'].shape[0], xt.shape[1])), None"
 
-# name: (body of rnn_cell_forward, status it must get; "a or b" when the machine's speed decides)
+# name: (body of rnn_cell_forward, status it must get; "a or b" when the machine's speed decides
+# [, more code cells])
 ATTACKS = {
     "infinite_loop": ("while True:\n    pass", "timeout"),
     "ignores_signals": ("import signal\nfor s in range(1, 32):\n    try:\n        signal.signal(s, signal.SIG_IGN)\n"
@@ -41,7 +42,7 @@ ATTACKS = {
                            "error"),
     "fork_bomb": ("import os\nwhile True:\n    os.fork()", "error"),
     "threads_left_running": ("import threading, time\nthreading.Thread(target=lambda: time.sleep(3133.9), daemon=False).start()\n"
-                             + ZEROS, "failed"),
+                             + ZEROS, "failed or error"),
     "reads_the_reference": ("import os, sys\nfound = []\nfor root in list(sys.path) + ['/work', '/home', '/root', '/tmp', '/srv', '/opt']:\n"
                             "    for folder, _, files in os.walk(root):\n"
                             "        found += [os.path.join(folder, f) for f in files if f in ('rnn_step_by_step.py', 'spec.toml', 'cases.py', 'gradebook.sqlite', 'results.json')]\n"
@@ -89,6 +90,53 @@ ATTACKS = {
         "    channel.sendall(struct.pack('!QI', len(header), len(header)) + header)\n" + ZEROS, "error"),
     # 150 MiB per case: more than what is compared could ever take
     "returns_150_mib": ("return np.zeros(150 * 2**20 // 8), np.zeros((2, 10)), None", "error or timeout"),
+    # another process's descriptors: the fork server's (other children's output files while it
+    # forks them) and the sandbox's first process's (the grader's stdout and stderr)
+    "reaches_other_processes": ("import os\nreached = []\nfor pid in os.listdir('/proc'):\n"
+                                "    if not pid.isdigit() or int(pid) == os.getpid():\n        continue\n"
+                                "    try:\n        fds = os.listdir(f'/proc/{pid}/fd')\n    except OSError:\n        continue\n"
+                                "    for fd in fds:\n        try:\n"
+                                "            with open(f'/proc/{pid}/fd/{fd}', 'ab', buffering=0) as other:\n"
+                                "                other.write(b'::error file=x::FORGED-BY-STUDENT\\n\\x1b]0;owned\\x07' * 40000)\n"
+                                "            reached.append(f'{pid}/{fd}')\n        except OSError:\n            pass\n"
+                                "print('REACHED', reached)\n" + ZEROS, "failed"),
+    "writes_to_the_console": ("import os\nfor path in ['/dev/tty', '/dev/console', '/proc/1/fd/1', '/proc/1/fd/2',\n"
+                              "             f'/proc/{os.getppid()}/fd/1', f'/proc/{os.getppid()}/fd/2']:\n"
+                              "    try:\n        with open(path, 'ab', buffering=0) as console:\n"
+                              "            console.write(b'\\n::error file=x::FORGED-BY-STUDENT\\n::stop-commands::x\\n\\x1b[2J')\n"
+                              "        print('wrote', path)\n    except OSError as error:\n        print('refused', path, error.strerror)\n"
+                              + ZEROS, "failed"),
+    "deep_scratch": ("import os\nfor top in ['.', '/tmp']:\n    path = top\n    try:\n        for _ in range(1200):\n"
+                     "            path = os.path.join(path, 'd')\n            os.mkdir(path)\n"
+                     "    except OSError as error:\n        print('stopped', error.strerror)\n" + ZEROS, "failed"),
+    "fills_tmp": ("import os\nwritten = 0\nfor folder in ['/tmp', '/dev/shm', '/', '/var/tmp', os.getcwd()]:\n"
+                  "    for n in range(300):\n        try:\n"
+                  f"            with open(os.path.join(folder, f'{MARKER}-fill-{{n}}'), 'wb') as block:\n"
+                  "                block.write(b'x' * (1024 * 1024 - 1))\n            written += 1\n"
+                  "        except OSError:\n            break\nprint('MIB WRITTEN', written)\n" + ZEROS, "failed"),
+    "starts_many_threads": ("import threading, time\ncount = 0\ntry:\n    for _ in range(5000):\n"
+                            "        threading.Thread(target=time.sleep, args=(3133.6,), daemon=True).start()\n        count += 1\n"
+                            "except RuntimeError as error:\n    print('stopped:', error)\nprint('THREADS', count)\n" + ZEROS,
+                            "failed"),
+    "sleeps_every_call": ("import time\ntime.sleep(0.6)\n" + ZEROS, "failed"),
+    # frames a function writes on the channel itself, with values that break a careless reader;
+    # then it holds memory and waits, to be found alive if nothing kills it
+    "forges_seconds": ("import os, stat, time\nfrom grader import codec\n"
+                       "frame = codec.encode({'result': {'function': 'rnn_cell_forward', 'case': 0, 'status': 'returned',\n"
+                       "                                 'value': None, 'seconds': [1]}})\n"
+                       "for fd in range(3, 64):\n    try:\n        if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
+                       "            os.write(fd, frame)\n    except OSError:\n        pass\n"
+                       "held = bytearray(300 * 2**20)\ntime.sleep(3133.4)", "failed or timeout or error"),
+    "forges_a_shape": ("import os, stat, struct, time\nfrom grader import codec\n"
+                       "frame = codec.encode({'result': {'function': 'rnn_cell_forward', 'case': 0, 'status': 'returned',\n"
+                       "                                 'value': (np.zeros((5, 0)), np.zeros((2, 0)), None), 'seconds': 0.1}})\n"
+                       "_, length = struct.unpack('!QI', frame[:12])\n"
+                       "header, body = frame[12:12 + length].replace(b'[5, 0]', b'[4611686018427387904, 0]'), frame[12 + length:]\n"
+                       "frame = struct.pack('!QI', len(header) + len(body), len(header)) + header + body\n"
+                       "for fd in range(3, 64):\n    try:\n        if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
+                       "            os.write(fd, frame)\n    except OSError:\n        pass\n"
+                       "held = bytearray(300 * 2**20)\ntime.sleep(3133.4)", "failed or timeout or error"),
+    "defines_too_much": (ZEROS, "failed", ["".join(f"def f{n}(): 0\n" for n in range(100_001))]),
 }
 
 RNN_CELL_FORWARD = '''def rnn_cell_forward(xt, a_prev, parameters):
@@ -214,8 +262,8 @@ def _notebook(cells: list[str], verdicts: dict[str, str]) -> nbformat.NotebookNo
 
 def main() -> None:
     FOLDER.mkdir(parents=True, exist_ok=True)
-    for name, (body, status) in ATTACKS.items():
-        nbformat.write(notebook(body, status), str(FOLDER / f"{name}.ipynb"))
+    for name, (body, status, *before) in ATTACKS.items():
+        nbformat.write(notebook(body, status, *before), str(FOLDER / f"{name}.ipynb"))
     for name, (body, status, before) in NOTEBOOK_ATTACKS.items():
         nbformat.write(notebook(body, status, before), str(FOLDER / f"{name}.ipynb"))
     for name, (cells, verdicts) in NOTEBOOKS.items():
