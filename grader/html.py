@@ -548,6 +548,12 @@ def render_index(assignment: Assignment, results, pages: dict[str, str] | None =
         csp=_content_security_policy(_SORT_SCRIPT), course=Markup(course))
 
 
+def render_assignments_index(titles: dict[str, str]) -> str:
+    """The page above the class overviews of a batch graded by several assignments
+    (``titles``: assignment name, its folder below the page -> its title)."""
+    return _environment().get_template("assignments.html.j2").render(titles=titles)
+
+
 def score_order(result) -> tuple:
     """The overview's order by score: invalid submissions first, then lowest percent first."""
     return (result.status == "graded", result.percent, result.id)

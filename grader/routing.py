@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import lru_cache
+from pathlib import Path
 
 from grader.assignment import SPEC_FILE, bundled_assignments, bundled_directory
+from grader.notebook import InvalidNotebook, read_notebook_bytes
 
 _DEF = re.compile(rb"\bdef\s+([A-Za-z_]\w*)\s*\(")
-READ_BYTES = 8 * 1024 * 1024  # a notebook's code is far smaller; outputs after it do not matter
 
 
 @lru_cache(maxsize=1)
@@ -41,10 +42,9 @@ def several_bundled() -> bool:
 def assignment_for(path) -> str | None:
     """The bundled assignment the notebook at ``path`` defines most graded functions of; None
     when it defines none, or ties."""
-    try:
-        with open(path, "rb") as handle:
-            defined = {match.decode() for match in _DEF.findall(handle.read(READ_BYTES))}
-    except OSError:
+    try:  # a regular file only: a link, or a pipe behind one, belongs to no assignment
+        defined = {match.decode() for match in _DEF.findall(read_notebook_bytes(path))}
+    except InvalidNotebook:
         return None
     counts = sorted(((len(names & defined), name) for name, names in graded_names().items()), reverse=True)
     if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
@@ -71,18 +71,11 @@ def group_notebooks(notebooks: list[tuple[str, str]]) -> dict[str, list[tuple[st
     return dict(sorted(groups.items()))
 
 
-def write_index(out, names: list[str]) -> None:
-    """``out/index.html``: a page that links to each assignment's class overview below it."""
-    from html import escape
-    from pathlib import Path
+def write_index(out, titles: dict[str, str]) -> None:
+    """``out/index.html``: a page that links to each assignment's class overview below it
+    (``titles``: assignment name -> its title)."""
+    from grader.export import written_atomically
+    from grader.html import render_assignments_index
 
-    from grader.assignment import load_assignment
-
-    rows = "\n".join(f'<li><a href="{escape(name)}/index.html">{escape(load_assignment(name).title)}</a> '
-                     f'({escape(name)}/)</li>' for name in names)
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>Grading reports</title></head>\n<body style=\"font-family: sans-serif; margin: 2em\">"
-            f"<h1>Grading reports</h1>\n<p>One class overview per assignment:</p>\n<ul>\n{rows}\n</ul>"
-            "</body></html>\n")
-    Path(out, "index.html").write_text(page, encoding="utf-8")
+    with written_atomically(Path(out) / "index.html") as handle:
+        handle.write(render_assignments_index(titles))

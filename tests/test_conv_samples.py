@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import nbformat
 import numpy as np
@@ -166,6 +167,18 @@ def test_each_notebook_goes_to_the_assignment_whose_functions_it_defines(tmp_pat
     groups = routing.group_notebooks(notebooks)
     assert {name: [i for i, _ in group] for name, group in groups.items()} == {
         "conv_step_by_step": ["broken", "conv", "conv2"], "rnn_step_by_step": ["rnn"]}
+
+
+def test_a_link_to_a_pipe_belongs_to_no_assignment_and_blocks_nothing(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    (tmp_path / "RNN.ipynb").symlink_to(pipe)
+    found = []
+    reader = threading.Thread(target=lambda: found.append(routing.assignment_for(tmp_path / "RNN.ipynb")),
+                              daemon=True)
+    reader.start()
+    reader.join(10)
+    assert found == [None]
 
 
 def _grader(*arguments, cwd):
