@@ -84,8 +84,9 @@ def add_ci_options(parser: argparse.ArgumentParser) -> None:
                              "origin/$GITHUB_BASE_REF on a pull request, else every notebook)")
     parser.add_argument("--all", action="store_true", help="grade every notebook, changed or not")
     parser.add_argument("--assignment", metavar="NAME_OR_DIR",
-                        help="a bundled assignment's name or an assignment folder "
-                             "(default: the only bundled one)")
+                        help="a bundled assignment's name or an assignment folder (default: the only "
+                             "bundled one; with several, the one the changed notebooks define the graded "
+                             "functions of)")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="time limit per call of a student function (default: the assignment's)")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML to FILE")

@@ -119,7 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     release = commands.add_parser(
         "release", help="write the student notebook and the student bundle of an assignment",
         description="Write what students receive into --out: the student notebook (the assignment's "
-                    "solution notebook with every ### START CODE HERE ### region emptied, its hints "
+                    "solution notebook with every solution region emptied (### START CODE HERE ###, "
+                    "or nbgrader's and Otter's BEGIN SOLUTION), its hints "
                     "kept), the student bundle (the public cases with their expected values, the "
                     "tolerances, points and hints' data, checksummed; no reference code and no hidden "
                     "case) and the modules the notebook imports. Writes nothing, and exits 2, when the "
@@ -162,7 +163,8 @@ def _parser() -> argparse.ArgumentParser:
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", metavar="NAME_OR_DIR",
                         help="a bundled assignment's name or an assignment folder "
-                             "(default: the only bundled one)")
+                             "(default: the only bundled one; with several, each notebook is graded by the "
+                             "one whose graded functions it defines most)")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="time limit per call of a student function (default: the assignment's)")
 
@@ -183,12 +185,14 @@ def _grade(arguments) -> int:
         groups = routing.group_notebooks(notebooks)
     else:
         groups = {arguments.assignment: notebooks}
+    titles = {}
     for name, group in groups.items():
+        assignment = load_assignment(name, timeout=_timeout(arguments))
+        titles[name] = assignment.title
         out = arguments.out if len(groups) == 1 else arguments.out / name
-        _grade_group(arguments, load_assignment(name, timeout=_timeout(arguments)), group, out,
-                     formats, executor)
+        _grade_group(arguments, assignment, group, out, formats, executor)
     if len(groups) > 1:
-        routing.write_index(arguments.out, list(groups))
+        routing.write_index(arguments.out, titles)
     return 0
 
 
