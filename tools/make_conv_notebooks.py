@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+import notebook_variants
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "conv_step_by_step"
 SOLUTION = ASSIGNMENT / "solution.ipynb"
@@ -666,28 +668,10 @@ VARIANTS = {
     ],
 }
 
-SAMPLE_ABOUT = {
-    "correct": "all eight functions right; b is cast to a float through np.squeeze, which numpy 1.x and 2.x both accept",
-    "float_cast": "conv_single_step casts b with float(b), as the course's numpy 1.x ran it (the assignment's declared numpy); numpy 2 raises",
-    "stride_ignored": "conv_forward and pool_forward ignore the stride (sizes and windows as for stride 1)",
-    "window_not_strided": "conv_backward and pool_backward step their windows by one, not by the stride",
-    "bias_per_element": "conv_single_step adds b to every product before summing",
-    "array_for_scalar": "conv_single_step returns an array of shape (1, 1, 1), not a scalar",
-    "average_sum": "distribute_value divides dz by n_H + n_W",
-    "hardcoded_sizes": "zero_pad pads by 2, distribute_value and pool_backward use a 2x2 window, whatever their arguments",
-}
-
 
 def variant_cells(variant):
-    cells = [list(c) for c in CELLS]
-    by_id = {c[0]: c for c in cells}
-    for cell_id, old, new in VARIANTS[variant]:
-        cell = by_id[cell_id]
-        count = cell[2].count(old)
-        if count != 1:
-            raise SystemExit(f"{variant}: replacement in cell {cell_id!r} matches {count} times:\n{old}")
-        cell[2] = cell[2].replace(old, new)
-    return [tuple(c) for c in cells]
+    """The (id, type, source) cells of a variant: the correct cells with its replacements."""
+    return notebook_variants.variant_cells(CELLS, VARIANTS[variant], variant)
 
 
 def _python(source):

@@ -31,6 +31,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+import notebook_variants
+
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDED = ROOT / "assignments" / "rnn_step_by_step" / "provided"
 OUT_DIR = ROOT / "submissions"
@@ -1139,20 +1141,8 @@ VARIANTS = {
 
 def variant_cells(variant):
     """The (id, type, source) cells of a variant: the correct cells with its replacements."""
-    cells = [list(c) for c in BASE_CELLS]
-    by_id = {c[0]: c for c in cells}
-    for cell_id, old, new in VARIANTS[variant]:
-        cell = by_id[cell_id]
-        count = cell[2].count(old)
-        if count != 1:
-            raise SystemExit(f"{variant}: replacement in cell {cell_id!r} matches {count} times:\n{old}")
-        cell[2] = cell[2].replace(old, new)
-    return [tuple(c) for c in cells]
+    return notebook_variants.variant_cells(BASE_CELLS, VARIANTS[variant], variant)
 
-
-# --------------------------------------------------------------------------------------------
-# Running cells as a student would
-# --------------------------------------------------------------------------------------------
 
 def ensure_provided_on_path():
     path = str(PROVIDED)
