@@ -85,6 +85,7 @@ SUBMISSIONS = REPO / "submissions"
 NOTEBOOK_NAME = "RNN.ipynb"
 DEFAULT_VENV = Path(__file__).resolve().parent / ".nbgrader-venv"
 NBGRADER_PACKAGES = ["nbgrader", "ipykernel", "numpy"]
+ASSIGNMENT = "rnn_step_by_step"  # the notebooks made here are the RNN assignment's
 ASSIGNMENT_ID = "rnn"
 
 # Share of each sample among the notebooks that are neither hanging nor crashing.
@@ -470,7 +471,7 @@ class FloorRun:
 def run_floor(students: list[Student], paths: dict[int, Path], timeout: float) -> FloorRun:
     """Grade in this process, no isolation: load, extract, exec, call, compare."""
     started = time.perf_counter()
-    assignment = load_assignment(timeout=timeout)
+    assignment = load_assignment(ASSIGNMENT, timeout=timeout)
     assignment_seconds = time.perf_counter() - started
     provided = str(assignment.provided)
     if provided not in sys.path:
@@ -960,7 +961,7 @@ def benchmark(arguments, workdir: Path) -> int:
     if not arguments.skip_nbgrader:
         chosen = [s for s in students if s.hostile != "hang"][:arguments.nbgrader_notebooks]
         nbgrader = run_nbgrader(workdir / "nbgrader", arguments.venv.resolve(), chosen, paths,
-                                load_assignment(timeout=arguments.timeout))
+                                load_assignment(ASSIGNMENT, timeout=arguments.timeout))
         compare_nbgrader(nbgrader, chosen, full)
 
     lines = print_summary(arguments, students, full, benign_run, floor, agree, check, nbgrader,

@@ -52,6 +52,8 @@ from grader.grading import grade_notebook  # noqa: E402
 from grader.sandbox import find_sandbox, secrets_of  # noqa: E402
 from grader.zygote import Zygote  # noqa: E402
 
+ASSIGNMENT = "rnn_step_by_step"  # the notebooks made here are the RNN assignment's
+
 SUBMISSIONS = REPO / "submissions"
 
 
@@ -151,7 +153,7 @@ def main() -> int:
 
     from distributed import Client, LocalCluster
 
-    assignment = load_assignment()
+    assignment = load_assignment(ASSIGNMENT)
     sandbox = find_sandbox(*secrets_of(assignment, [], [SUBMISSIONS]))[0]
     with tempfile.TemporaryDirectory(prefix="grader-cluster-bench-") as scratch:
         notebooks = make_notebooks(Path(scratch), arguments.notebooks)
