@@ -170,9 +170,9 @@ def _function_content(assignment: Assignment, function: GradedFunction) -> dict:
 def _trace(assignment: Assignment, function: GradedFunction, case: Case) -> dict | None:
     """How the report's snippet rebuilds this public case in a notebook (np.random draws and
     calls of the student's graded functions, checked here against the reference), or None."""
-    from grader import reproduce
+    from grader import case_trace
     try:
-        traced = reproduce._trace(assignment, function, case)
+        traced = case_trace.trace(assignment, function, case)
     except Exception:  # noqa: BLE001  (the report then says where the case comes from instead)
         return None
     if traced is None:
