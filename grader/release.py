@@ -46,7 +46,7 @@ def release(assignment: Assignment, out: Path, solution: Path | None = None) -> 
     """Write the student notebook, the student bundle and the provided modules into ``out``;
     return the files written. Raises ``ReleaseError`` (writing nothing) when the notebook would
     hold a line of the reference solution."""
-    from grader import bundle  # the bundle runs the reference: loaded only when releasing
+    from grader import bundle, bundle_build  # the bundle runs the reference: loaded only when releasing
 
     solution = solution or assignment.directory / SOLUTION_FILE
     if not solution.is_file():
@@ -70,14 +70,14 @@ def release(assignment: Assignment, out: Path, solution: Path | None = None) -> 
         more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
         raise ReleaseError(f"release refused: {name} cell {cell}, line {line} holds a line of the reference "
                            f"solution ({origin}): {text.strip()}{more}")
-    content = bundle.build_bundle(assignment)
+    content = bundle_build.build_bundle(assignment)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReleaseError(f"cannot create the output folder {out}: {error.strerror}") from None
     written = [out / name]
     nbformat.write(notebook, str(out / name))
-    written.append(bundle.write_bundle(content, out / f"{assignment.name}{bundle.SUFFIX}"))
+    written.append(bundle_build.write_bundle(content, out / f"{assignment.name}{bundle.SUFFIX}"))
     for path in sorted(assignment.provided.glob("*.py")):
         (out / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         written.append(out / path.name)

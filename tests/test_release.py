@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 
 from grader import codec
-from grader.bundle import SUFFIX, BundleError, BundledAssignment, choose_bundle, load_bundle, write_bundle
+from grader.bundle import SUFFIX, BundleError, BundledAssignment, choose_bundle, load_bundle
+from grader.bundle_build import write_bundle
 from grader.extract import extract
 from grader.grading import grade_notebook
 from grader.notebook import load_notebook
