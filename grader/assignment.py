@@ -2,23 +2,21 @@
 
 Loading builds every seeded case and runs the reference on it, so expected values are computed
 once per assignment, not once per submission. The reference module lives only in this (the
-grader's) process.
+grader's) process. Built cases are kept between runs by ``case_cache``; the reference's calls
+between graded functions are recorded by ``replay``.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib.util
-import inspect
-import os
-import pickle
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 from grader import __version__, codec
-from grader.child import reseed
+from grader.case_cache import cache_cases, cached_cases
+from grader.replay import parameter_names, run_recording  # noqa: F401  (parameter_names: as before)
 
 SPEC_FILE = "spec.toml"
 
@@ -220,12 +218,12 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         if path.is_file():
             digest.update(path.read_bytes())
     sources = digest.hexdigest()[:16]
-    functions = _cached_cases(directory.name, sources)
+    functions = cached_cases(directory.name, sources)
     if functions is None:
         functions = tuple(_graded_function(entry, defaults, reference, builders, graded_names,
                                            f"{where} functions[{i}]")
                           for i, entry in enumerate(entries))
-        _cache_cases(directory.name, sources, functions)
+        cache_cases(directory.name, sources, functions)
     # what each function's stand-ins are decides what a student's code may have answered:
     # results graded under other stand-ins are not comparable
     digest.update(repr([(f.name, f.stand_ins) for f in functions]).encode())
@@ -250,34 +248,6 @@ def load_assignment(name: str | None = None, *, timeout: float | None = None) ->
         payloads={f.name: codec.encode_trusted([list(f.inputs_messages), f.replay, _kept_outputs(f)])
                   for f in functions},
     )
-
-
-def _cache_file(name: str, fingerprint: str) -> Path:
-    from grader.sandbox import case_cache_folder  # the sandbox hides this folder from student code
-    return case_cache_folder() / f"{name}-{fingerprint}.pickle"
-
-
-def _cached_cases(name: str, fingerprint: str) -> tuple[GradedFunction, ...] | None:
-    """The cases built by an earlier run from the same spec, cases, reference and grader (the
-    fingerprint covers all four): building them runs the reference on every case, ~0.1 s."""
-    try:
-        with open(_cache_file(name, fingerprint), "rb") as handle:
-            functions = pickle.load(handle)
-    except Exception:  # no cache, or one this version cannot read: build afresh
-        return None
-    return functions if isinstance(functions, tuple) else None
-
-
-def _cache_cases(name: str, fingerprint: str, functions: tuple[GradedFunction, ...]) -> None:
-    path = _cache_file(name, fingerprint)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(functions, handle, protocol=5)
-        temporary.replace(path)
-    except OSError:  # a read-only home: no cache, only slower
-        pass
 
 
 def _graded_function(entry: dict, defaults: dict, reference, builders, graded_names: list[str],
@@ -313,7 +283,7 @@ def _graded_function(entry: dict, defaults: dict, reference, builders, graded_na
             raise AssignmentError(f"{case_where}: visibility must be public or hidden")
         try:
             inputs = _plain(build(reference, **arguments))
-            expected = _plain(_run_recording(reference, name, graded_names, inputs, replay, called))
+            expected = _plain(run_recording(reference, name, graded_names, inputs, replay, called))
             if single:
                 expected = (expected,)
         except Exception as error:
@@ -342,40 +312,6 @@ def _kept_outputs(function: GradedFunction) -> list:
     if function.single:
         return ["single"]
     return ["tuple", len(function.returns), [function.returns.index(name) for name in function.compare]]
-
-
-def parameter_names(function) -> list[str]:
-    return list(inspect.signature(function).parameters)
-
-
-def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, replay: dict,
-                   called: set[str] | None = None):
-    """The reference's result on ``inputs``, noting every call it makes to another graded
-    function: its answer in ``replay``, the function's name in ``called``."""
-    originals = {other: getattr(reference, other) for other in graded_names
-                 if other != name and callable(getattr(reference, other, None))}
-
-    def recorder(other, original):
-        names = parameter_names(original)
-
-        def recording(*args, **kwargs):
-            key = codec.call_key(other, names, list(args), kwargs)
-            if called is not None:
-                called.add(other)
-            result = original(*args, **kwargs)
-            replay[key] = codec.encode_trusted(result)
-            return result
-        return recording
-
-    try:
-        for other, original in originals.items():
-            setattr(reference, other, recorder(other, original))
-        inputs = copy.deepcopy(inputs)
-        reseed()  # as before the student's call
-        return getattr(reference, name)(**inputs)
-    finally:
-        for other, original in originals.items():
-            setattr(reference, other, original)
 
 
 def _plain(value):

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from grader import __version__, codec
-from grader.assignment import Assignment, AssignmentError, Case, GradedFunction, _run_recording
+from grader.assignment import Assignment, AssignmentError, Case, GradedFunction
+from grader.replay import run_recording
 from grader.bundle import FORMAT, VERSION, checksum
 
 
@@ -52,7 +53,7 @@ def _function_content(assignment: Assignment, function: GradedFunction) -> dict:
     reference = assignment.reference
     for case in public:  # the reference's own calls on the public cases, and no other
         recorded: dict[str, bytes] = {}
-        _run_recording(reference, function.name, list(assignment.graded_names), case.inputs, recorded)
+        run_recording(reference, function.name, list(assignment.graded_names), case.inputs, recorded)
         replay.update({key: codec.encode(codec.decode_trusted(value)) for key, value in recorded.items()})
     mistakes = []
     for mistake in hints.mistakes_for(assignment, function.name):
