@@ -84,7 +84,8 @@ def new_assignment(folder: Path, solution_path: Path, seeds: list[int] | None = 
                    sizes: list[dict] | None = None) -> Authored:
     """Write the assignment folder ``folder`` from ``solution_path``. Seeds, sizes and points
     already declared in the folder's spec are kept unless ``seeds`` or ``sizes`` are given."""
-    from grader.sandbox import case_cache_folder, find_sandbox
+    from grader.case_cache import case_cache_folder
+    from grader.sandbox import find_sandbox
     if not solution_path.is_file():
         raise AuthoringError(f"{solution_path}: no such file")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir()) and not (folder / "spec.toml").is_file()):

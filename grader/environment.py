@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.assignment import AssignmentError
-from grader.sandbox import case_cache_folder, for_interpreter
+from grader.case_cache import case_cache_folder
+from grader.sandbox import for_interpreter
 from grader.zygote import Zygote
 
 _BUILD_SECONDS = 900

@@ -28,6 +28,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.case_cache import case_cache_folder  # noqa: F401  (hidden from student code below)
+
 _PROBE_TIMEOUT = 10
 UNPRIVILEGED = 65534  # nobody: who the sandbox runs as when the grader is root
 SCRATCH_BYTES = 64 * 2**20  # each process's private /tmp
@@ -170,11 +172,6 @@ def _probe(sandbox: Sandbox, python: str = sys.executable, python_path: str | No
         reason = probe.stderr.decode(errors="replace").strip().splitlines()
         return f"bubblewrap cannot run here ({reason[-1] if reason else probe.returncode})"
     return None
-
-
-def case_cache_folder() -> Path:
-    """Where built cases (hidden expected values among them) are cached between runs."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "notebook-grader"
 
 
 def secrets_of(assignment, outputs: list[Path], submissions: list[Path]) -> tuple[list[Path], list[Path]]:
