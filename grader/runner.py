@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import signal
 import socket
 import tempfile
 import time
@@ -27,9 +26,10 @@ from pathlib import Path
 from grader import codec, reference_worker
 from grader.assignment import Assignment, GradedFunction
 from grader.extract import Submission
+from grader.run_messages import NOT_RUN as _NOT_RUN
+from grader.run_messages import amount as _amount, death as _death, over_budget as _over_budget, read_output as _read_output
 from grader.zygote import Zygote
 
-OUTPUT_SHOWN_BYTES = 8 * 1024
 LOAD_SECONDS = 10.0  # loading a program runs no graded function, only defs, imports, decorators
 
 
@@ -109,16 +109,6 @@ def run_submission(zygote: Zygote, assignment: Assignment, submission: Submissio
 
 def _unsettled(function: GradedFunction, found: list[Outcome]) -> bool:
     return len(found) < len(function.cases) and not (found and found[-1].status == "timeout")
-
-
-_NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
-            "died": "not run: the program could not be loaded"}
-
-
-def _over_budget(limits) -> str:
-    return (f"not finished: the notebook used up its time budget of {limits.submission_seconds:g} s "
-            "(all its functions and cases together), so this case and the ones after it did not run "
-            "to the end; make the slow function faster")
 
 
 def compile_program(submission: Submission) -> bytes:
@@ -370,50 +360,3 @@ def _outcome(result: dict, wall_seconds: float) -> Outcome:
         return Outcome("returned", value=result.get("value"), seconds=float(seconds))
     return Outcome("raised", error=str(result.get("error", "raised an error"))[:1000],
                    traceback=str(result.get("traceback", ""))[:4000], seconds=float(seconds))
-
-
-def _death(code) -> str:
-    if not isinstance(code, int):
-        return "the process stopped answering"
-    if code < 0:
-        number = -code
-        if number == signal.SIGKILL:
-            return ("the process was killed (SIGKILL): it ran out of memory or CPU time, "
-                    "or killed itself")
-        if number == signal.SIGXCPU:
-            return "the process used up its CPU time"
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
-        return f"the process was killed by {name}"
-    return f"the process exited with code {code} (os._exit or a crash) before returning"
-
-
-def _read_output(path: Path, limit: int, printed: int | None = None) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(OUTPUT_SHOWN_BYTES + 1)
-        size = os.path.getsize(path)
-    except OSError:
-        return ""
-    text = data[:OUTPUT_SHOWN_BYTES].decode("utf-8", "replace")
-    printed = max(size, printed or 0)
-    if size > OUTPUT_SHOWN_BYTES:
-        text += f"\n[... {size - OUTPUT_SHOWN_BYTES} more bytes not shown]"
-    if printed > size and size >= limit:
-        text += (f"\n[output cut at the limit of {limit // 1024} KiB: it printed {_amount(printed)} "
-                 f"in all, and the {_amount(printed - size)} past the limit were dropped]")
-    elif size >= limit:
-        text += f"\n[output stopped at the limit of {limit // 1024} KiB]"
-    return text
-
-
-def _amount(count: int) -> str:
-    if count >= 10 * 2**20:
-        return f"{count / 2**20:.0f} MiB"
-    if count >= 2**20:
-        return f"{count / 2**20:.1f} MiB"
-    if count >= 2**10:
-        return f"{count / 2**10:.0f} KiB"
-    return f"{count} bytes"
