@@ -98,11 +98,8 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
 
 
 def _not_dumpable() -> None:
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
-    except (OSError, AttributeError):
-        pass
+    if seccomp.LIBC is not None:
+        seccomp.LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
 def _enter(job: dict, output: int, scratch: str) -> None:

@@ -173,11 +173,8 @@ def kill_orphans(children) -> int:
 
 
 def become_subreaper() -> None:
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
+    if seccomp.LIBC is not None:
+        seccomp.LIBC.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def _kill_group(pid: int) -> None:
