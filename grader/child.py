@@ -60,8 +60,9 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
 
 
 def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
-    job = codec.receive(channel)
     # what the grader sends is trusted, so it may be a pickle (see codec.encode_trusted)
+    job = codec.decode_trusted(codec.receive_raw(channel))
+    job.update(codec.decode_trusted(codec.receive_raw(channel)))
     program = marshal.loads(codec.decode_trusted(codec.receive_raw(channel)))
     payloads = codec.decode_trusted(codec.receive_raw(channel))
     _enter(job, outputs[0], scratch)
@@ -113,7 +114,7 @@ def _enter(job: dict, output: int, scratch: str) -> None:
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, limits["output_bytes"])
     _limit(resource.RLIMIT_NOFILE, limits["open_files"])
-    _limit(resource.RLIMIT_CPU, limits["cpu_seconds"], limits["cpu_seconds"] + 1)
+    _limit(resource.RLIMIT_CPU, job["cpu_seconds"], job["cpu_seconds"] + 1)
     _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
     if hasattr(resource, "RLIMIT_NPROC"):
         _limit(resource.RLIMIT_NPROC, limits["processes"])

@@ -198,11 +198,14 @@ class _Buffers:
 
 def _from_plain(node, buffers, depth, counter):
     _within_limits(max(depth - 1, 0), counter)
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        raise CodecError("bare list in message")
-    if not isinstance(node, dict) or len(node) == 0:
+    kind = type(node)  # what json.loads makes: dict, list, str, int, float, bool or None
+    if kind is not dict:
+        if kind is list:
+            raise CodecError("bare list in message")
+        if node is None or kind in _JSON_SCALARS:
+            return node
+        raise CodecError("malformed value")
+    if len(node) == 0:
         raise CodecError("malformed value")
     if "__array__" in node:
         return _array_from_plain(node, buffers)
@@ -238,9 +241,17 @@ def _from_plain(node, buffers, depth, counter):
     raise CodecError(f"unknown tag {tag[:40]!r}")
 
 
+_JSON_SCALARS = (bool, int, float, str)
+_DTYPES: dict = {}  # a dtype's text in a message -> the dtype
+
+
 def _array_from_plain(node, buffers):
     try:
-        dtype = np.dtype(node["dtype"])
+        dtype = _DTYPES.get(node["dtype"]) if type(node["dtype"]) is str else None
+        if dtype is None:
+            dtype = np.dtype(node["dtype"])
+            if type(node["dtype"]) is str and len(_DTYPES) < 256:
+                _DTYPES[node["dtype"]] = dtype
         shape = tuple(int(n) for n in node["shape"])
         index = int(node["__array__"])
     except (KeyError, TypeError, ValueError) as error:

@@ -134,11 +134,8 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     job = {
         "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases),
                        "stand_ins": list(f.stand_ins)} for f in todo],
-        "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-        "defined": defined, "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
-        "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
-                   "open_files": limits.open_files, "processes": limits.processes,
-                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
+        "defined": defined,
+        "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1,
     }
     position = 0  # the function in progress
     deadline = started = time.monotonic()
@@ -147,9 +144,10 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     loaded, warnings = False, ()
     printed_before = {f.name: printed.get(f.name, 0) for f in todo}
     try:
-        codec.send(child.channel, job)
-        child.channel.sendall(program)
-        child.channel.sendall(_payloads(assignment, todo))
+        # what every process of the assignment is told, then this one's job, its program and its
+        # cases: all trusted, in one write
+        child.channel.sendall(b"".join((_setup(assignment), codec.encode_trusted(job), program,
+                                        _payloads(assignment, todo))))
         while position < len(todo):
             function = todo[position]
             frame = _receive(child, min(deadline, budget_end), LOAD_SECONDS if not loaded else limits.timeout,
@@ -220,6 +218,19 @@ def _payloads(assignment: Assignment, todo: list[GradedFunction]) -> bytes:
         message = assignment.memo[key] = codec.encode_trusted(
             {f.name: assignment.payloads[f.name] for f in todo})
     return message
+
+
+def _setup(assignment: Assignment) -> bytes:
+    """The message every process of the assignment starts from, encoded once per assignment."""
+    setup = assignment.memo.get("setup")
+    if setup is None:
+        limits = assignment.limits
+        setup = assignment.memo["setup"] = codec.encode_trusted({
+            "graded": list(assignment.graded_names), "signatures": assignment.signatures,
+            "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
+            "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
+                       "open_files": limits.open_files, "processes": limits.processes}})
+    return setup
 
 
 def _provided_code(assignment: Assignment) -> dict[str, bytes]:
