@@ -103,8 +103,11 @@ class _Program(ctypes.Structure):
 
 def _load_libc():
     try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for name in ("prctl", "unshare", "mount", "capset"):  # looked up once here, not in each child
+            getattr(libc, name)
+        return libc
+    except (OSError, AttributeError):
         return None
 
 
