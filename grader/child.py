@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins
 import importlib.abc
 import importlib.util
-import io
 import linecache
 import marshal
 import os
@@ -29,6 +28,7 @@ import time
 import traceback
 
 from grader import codec, seccomp
+from grader.child_output import flush as _flush, printed as _printed, redirect_output as _redirect_output
 
 _CELL_PREFIX = "<cell "
 CALL_SEED = 1  # the course's np.random.seed(1)
@@ -60,8 +60,9 @@ def main(channel: socket.socket, outputs: list[int], scratch: str) -> None:
 
 
 def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
-    job = codec.receive(channel)
     # what the grader sends is trusted, so it may be a pickle (see codec.encode_trusted)
+    job = codec.decode_trusted(codec.receive_raw(channel))
+    job.update(codec.decode_trusted(codec.receive_raw(channel)))
     program = marshal.loads(codec.decode_trusted(codec.receive_raw(channel)))
     payloads = codec.decode_trusted(codec.receive_raw(channel))
     _enter(job, outputs[0], scratch)
@@ -98,112 +99,8 @@ def _serve(channel: socket.socket, outputs: list[int], scratch: str) -> None:
 
 
 def _not_dumpable() -> None:
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
-    except (OSError, AttributeError):
-        pass
-
-
-class _Output(io.TextIOBase):
-    """Where ``print`` goes (``sys.stdout`` and ``sys.stderr`` both): the function's output file
-    up to the output limit, then nowhere. Printing never fails: what is past the limit is
-    counted and dropped, and the descriptors 1 and 2 then lead to /dev/null, so a raw write
-    is dropped too."""
-
-    def __init__(self, descriptor: int, limit: int):
-        super().__init__()
-        self.descriptor = descriptor
-        try:
-            self.room = max(0, limit - os.fstat(descriptor).st_size)
-        except OSError:
-            self.room = 0
-        self.printed = 0
-
-    @property
-    def encoding(self):
-        return "utf-8"
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self.descriptor
-
-    @property
-    def buffer(self) -> _BinaryOutput:
-        return _BinaryOutput(self)
-
-    def write(self, text) -> int:
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        kept = text[:max(self.room, 0)]  # what can still be kept; the rest is counted, not encoded
-        self.emit(kept.encode("utf-8", "replace"))
-        self.printed += len(text) - len(kept)
-        return len(text)
-
-    def emit(self, data: bytes) -> None:
-        self.printed += len(data)
-        if self.room > 0:
-            chunk = memoryview(data)[:self.room]
-            try:
-                while len(chunk):
-                    written = os.write(self.descriptor, chunk)
-                    self.room -= written
-                    chunk = chunk[written:]
-            except OSError:
-                self.room = 0
-            if self.room <= 0:
-                _drop_raw_output()
-
-    def flush(self) -> None:
-        pass
-
-
-class _BinaryOutput(io.RawIOBase):
-    """``sys.stdout.buffer``: bytes, under the same limit."""
-
-    def __init__(self, text: _Output):
-        super().__init__()
-        self.text = text
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        self.text.emit(data)
-        return len(data)
-
-
-_output: _Output | None = None
-
-
-def _printed() -> int:
-    """Bytes printed so far by the function being graded, kept or not."""
-    return _output.printed if _output is not None else 0
-
-
-def _redirect_output(descriptor: int, limit: int) -> None:
-    """Send what the process prints (fd 1 and 2, and Python's streams) to that open file."""
-    global _output
-    _flush()
-    os.dup2(descriptor, 1)
-    os.dup2(descriptor, 2)
-    _output = _Output(1, limit)
-    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = _output
-    if _output.room <= 0:
-        _drop_raw_output()
-
-
-def _drop_raw_output() -> None:
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        os.close(null)
-    except OSError:
-        pass
+    if seccomp.LIBC is not None:
+        seccomp.LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
 def _enter(job: dict, output: int, scratch: str) -> None:
@@ -217,7 +114,7 @@ def _enter(job: dict, output: int, scratch: str) -> None:
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, limits["output_bytes"])
     _limit(resource.RLIMIT_NOFILE, limits["open_files"])
-    _limit(resource.RLIMIT_CPU, limits["cpu_seconds"], limits["cpu_seconds"] + 1)
+    _limit(resource.RLIMIT_CPU, job["cpu_seconds"], job["cpu_seconds"] + 1)
     _limit(resource.RLIMIT_AS, _address_space() + limits["memory_bytes"])
     if hasattr(resource, "RLIMIT_NPROC"):
         _limit(resource.RLIMIT_NPROC, limits["processes"])
@@ -264,14 +161,6 @@ def _address_space() -> int:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 1 << 30
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001
-            pass
 
 
 def load_program(program: list) -> tuple[dict, list[str]]:

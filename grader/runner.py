@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import signal
 import socket
 import tempfile
 import time
@@ -27,9 +26,10 @@ from pathlib import Path
 from grader import codec, reference_worker
 from grader.assignment import Assignment, GradedFunction
 from grader.extract import Submission
+from grader.run_messages import NOT_RUN as _NOT_RUN
+from grader.run_messages import amount as _amount, death as _death, over_budget as _over_budget, read_output as _read_output
 from grader.zygote import Zygote
 
-OUTPUT_SHOWN_BYTES = 8 * 1024
 LOAD_SECONDS = 10.0  # loading a program runs no graded function, only defs, imports, decorators
 
 
@@ -111,16 +111,6 @@ def _unsettled(function: GradedFunction, found: list[Outcome]) -> bool:
     return len(found) < len(function.cases) and not (found and found[-1].status == "timeout")
 
 
-_NOT_RUN = {"timeout": "not run: an earlier case ran out of time",
-            "died": "not run: the program could not be loaded"}
-
-
-def _over_budget(limits) -> str:
-    return (f"not finished: the notebook used up its time budget of {limits.submission_seconds:g} s "
-            "(all its functions and cases together), so this case and the ones after it did not run "
-            "to the end; make the slow function faster")
-
-
 def compile_program(submission: Submission) -> bytes:
     """The kept statements, compiled when extracted (compiling runs no code), for the child to
     run: [(cell, source, [code object, ...]), ...], marshalled."""
@@ -144,11 +134,8 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     job = {
         "functions": [{"name": f.name, "first_case": len(outcomes[f.name]), "cases": len(f.cases),
                        "stand_ins": list(f.stand_ins)} for f in todo],
-        "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-        "defined": defined, "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
-        "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
-                   "open_files": limits.open_files, "processes": limits.processes,
-                   "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1},
+        "defined": defined,
+        "cpu_seconds": int(LOAD_SECONDS + limits.timeout * sum(len(f.cases) for f in todo)) + 1,
     }
     position = 0  # the function in progress
     deadline = started = time.monotonic()
@@ -157,9 +144,10 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
     loaded, warnings = False, ()
     printed_before = {f.name: printed.get(f.name, 0) for f in todo}
     try:
-        codec.send(child.channel, job)
-        child.channel.sendall(program)
-        child.channel.sendall(_payloads(assignment, todo))
+        # what every process of the assignment is told, then this one's job, its program and its
+        # cases: all trusted, in one write
+        child.channel.sendall(b"".join((_setup(assignment), codec.encode_trusted(job), program,
+                                        _payloads(assignment, todo))))
         while position < len(todo):
             function = todo[position]
             frame = _receive(child, min(deadline, budget_end), LOAD_SECONDS if not loaded else limits.timeout,
@@ -230,6 +218,19 @@ def _payloads(assignment: Assignment, todo: list[GradedFunction]) -> bytes:
         message = assignment.memo[key] = codec.encode_trusted(
             {f.name: assignment.payloads[f.name] for f in todo})
     return message
+
+
+def _setup(assignment: Assignment) -> bytes:
+    """The message every process of the assignment starts from, encoded once per assignment."""
+    setup = assignment.memo.get("setup")
+    if setup is None:
+        limits = assignment.limits
+        setup = assignment.memo["setup"] = codec.encode_trusted({
+            "graded": list(assignment.graded_names), "signatures": assignment.signatures,
+            "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
+            "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
+                       "open_files": limits.open_files, "processes": limits.processes}})
+    return setup
 
 
 def _provided_code(assignment: Assignment) -> dict[str, bytes]:
@@ -370,50 +371,3 @@ def _outcome(result: dict, wall_seconds: float) -> Outcome:
         return Outcome("returned", value=result.get("value"), seconds=float(seconds))
     return Outcome("raised", error=str(result.get("error", "raised an error"))[:1000],
                    traceback=str(result.get("traceback", ""))[:4000], seconds=float(seconds))
-
-
-def _death(code) -> str:
-    if not isinstance(code, int):
-        return "the process stopped answering"
-    if code < 0:
-        number = -code
-        if number == signal.SIGKILL:
-            return ("the process was killed (SIGKILL): it ran out of memory or CPU time, "
-                    "or killed itself")
-        if number == signal.SIGXCPU:
-            return "the process used up its CPU time"
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = f"signal {number}"
-        return f"the process was killed by {name}"
-    return f"the process exited with code {code} (os._exit or a crash) before returning"
-
-
-def _read_output(path: Path, limit: int, printed: int | None = None) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(OUTPUT_SHOWN_BYTES + 1)
-        size = os.path.getsize(path)
-    except OSError:
-        return ""
-    text = data[:OUTPUT_SHOWN_BYTES].decode("utf-8", "replace")
-    printed = max(size, printed or 0)
-    if size > OUTPUT_SHOWN_BYTES:
-        text += f"\n[... {size - OUTPUT_SHOWN_BYTES} more bytes not shown]"
-    if printed > size and size >= limit:
-        text += (f"\n[output cut at the limit of {limit // 1024} KiB: it printed {_amount(printed)} "
-                 f"in all, and the {_amount(printed - size)} past the limit were dropped]")
-    elif size >= limit:
-        text += f"\n[output stopped at the limit of {limit // 1024} KiB]"
-    return text
-
-
-def _amount(count: int) -> str:
-    if count >= 10 * 2**20:
-        return f"{count / 2**20:.0f} MiB"
-    if count >= 2**20:
-        return f"{count / 2**20:.1f} MiB"
-    if count >= 2**10:
-        return f"{count / 2**10:.0f} KiB"
-    return f"{count} bytes"

@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import seccomp
 from grader.case_cache import case_cache_folder  # noqa: F401  (hidden from student code below)
 
 _PROBE_TIMEOUT = 10
@@ -200,23 +201,28 @@ def private_scratch(folder: str) -> bool:
     deep it holds. In its own user namespace the process's RLIMIT_NPROC counts only its own
     threads. False where it cannot be done (no user namespaces): the folder is then an ordinary
     one in the shared /tmp."""
+    libc = seccomp.LIBC  # loaded by the fork server, like the structures below: not once per child
+    if libc is None:
+        return False
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
         uid, gid = os.getuid(), os.getgid()
         if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
             return False
-        for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as mapping:
-                mapping.write(line)
+        for name, line in (("setgroups", b"deny"), ("uid_map", b"%d %d 1" % (uid, uid)),
+                           ("gid_map", b"%d %d 1" % (gid, gid))):
+            mapping = os.open(f"/proc/self/{name}", os.O_WRONLY)
+            try:
+                os.write(mapping, line)
+            finally:
+                os.close(mapping)
         # /tmp bound on itself (so its flags are ours to change, with what is mounted below it),
         # then read-only: a provided folder shown under it stays visible, other files cannot be made
         # (keeping the flags it has: the kernel refuses to drop those its creator locked)
         kept = os.statvfs("/tmp").f_flag & _MS_KEPT  # statvfs's ST_ flags are the mount flags
         shared = (libc.mount(b"/tmp", b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
                   and libc.mount(None, b"/tmp", None, kept | _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None) == 0)
-        options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0700".encode()
-        mounted = libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
-        _drop_capabilities(libc)
+        mounted = libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, _SCRATCH_OPTIONS) == 0
+        libc.capset(_NO_CAPABILITIES[0], _NO_CAPABILITIES[1])  # none left, not even in its own namespace
         if mounted:  # where temporary files go by default: the only place left to write
             os.environ["TMPDIR"] = os.environ["HOME"] = folder
             tempfile.tempdir = folder
@@ -225,12 +231,13 @@ def private_scratch(folder: str) -> bool:
         return False
 
 
+_SCRATCH_OPTIONS = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0700".encode()
+
+
 class _CapabilityHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
 
-def _drop_capabilities(libc) -> None:
-    """No capability left, not even in the process's own user namespace."""
-    header = _CapabilityHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable, twice: all zero
-    libc.capset(ctypes.byref(header), data)
+# capset's arguments: _LINUX_CAPABILITY_VERSION_3 for this process, and effective, permitted and
+# inheritable sets (twice) all zero
+_NO_CAPABILITIES = (ctypes.pointer(_CapabilityHeader(0x20080522, 0)), (ctypes.c_uint32 * 6)())

@@ -101,15 +101,27 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for name in ("prctl", "unshare", "mount", "capset"):  # looked up once here, not in each child
+            getattr(libc, name)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+LIBC = _load_libc()  # loaded once, in the fork server: every child inherits it (prctl, unshare, mount)
+
+
 def _prepare(threads: bool = True):
     """The filter and libc, made once in the fork server (children inherit them)."""
     calls = _SYSCALLS.get(platform.machine())
-    if calls is None or platform.system() != "Linux":
+    if calls is None or platform.system() != "Linux" or LIBC is None:
         return None
     code = _program(calls, threads)
     buffer = ctypes.create_string_buffer(code, len(code))
-    return (ctypes.CDLL(None, use_errno=True), buffer,
-            _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p)))
+    return (LIBC, buffer, _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p)))
 
 
 _PREPARED = _prepare()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from grader import seccomp
 from grader.sandbox import Sandbox, private_scratch
+from grader.scratch import close_quietly as _close, remove_folder
 
 _ENVIRONMENT = {
     # one BLAS thread per child: the grader runs children side by side on every core
@@ -71,22 +72,21 @@ def serve(channel: socket.socket) -> None:
         if wakeup in readable:
             while os.read(wakeup, 512) == 512:
                 pass
+        if channel in readable:  # a spawn first: the grader waits for it, nobody waits for a sweep
+            try:
+                data, fds, _, _ = socket.recv_fds(channel, 65536, 64)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                break
+            try:
+                _handle(json.loads(data), fds, channel, children, (wakeup, wakeup_writer), child.main)
+            except Exception:  # noqa: BLE001  (no request may stop the server; the grader times it out)
+                for fd in fds:
+                    _close(fd)
         if _reap(channel, children) or time.monotonic() - last_sweep > 1.0:
             kill_orphans(children)
             last_sweep = time.monotonic()
-        if channel not in readable:
-            continue
-        try:
-            data, fds, _, _ = socket.recv_fds(channel, 65536, 64)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            break
-        try:
-            _handle(json.loads(data), fds, channel, children, (wakeup, wakeup_writer), child.main)
-        except Exception:  # noqa: BLE001  (no request may stop the server; the grader times it out)
-            for fd in fds:
-                _close(fd)
     for pid in list(children):
         _kill_group(pid)
     kill_orphans({})
@@ -152,87 +152,45 @@ def kill_orphans(children) -> int:
     """Kill every child process of ours that is not in ``children``: what student code started
     and left running (as its subreaper we inherit it, however it double-forked). Returns how
     many were found."""
-    me = os.getpid()
     found = 0
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit() or int(entry) in children:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me:
+    for pid in _our_children():
+        if pid not in children:
             found += 1
             try:
-                os.kill(int(entry), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
     return found
 
 
-def become_subreaper() -> None:
+def _our_children() -> list[int]:
+    """Our child processes: as the kernel lists them per thread (one read), or else found by
+    a walk through every process in /proc."""
     try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
+        found = []
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children", "rb") as listing:
+                found += [int(pid) for pid in listing.read().split()]
+        return found
+    except (OSError, ValueError):
         pass
-
-
-def _close(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-
-
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-
-
-def remove_folder(path: str) -> None:
-    """Remove a scratch folder and what it holds, however deep, wide, odd or locked; never
-    raises. Walks with a stack of open folders, not by recursion nor by path (a path can grow
-    longer than the system allows), reading each folder once; what it cannot remove is left."""
-    try:
-        top = os.open(path, _FOLDER)
-    except OSError:
-        return
-    stack = [(top, None, path, _empty_out(top))]
-    while stack:
-        fd, parent, name, subfolders = stack[-1]
-        if subfolders:
-            inner = subfolders.pop()
-            try:
-                stack.append((os.open(inner, _FOLDER, dir_fd=fd), fd, inner, None))
-            except OSError:
-                continue
-            stack[-1] = stack[-1][:3] + (_empty_out(stack[-1][0]),)
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
             continue
-        stack.pop()
-        _close(fd)
         try:
-            os.rmdir(name, dir_fd=parent) if parent is not None else os.rmdir(name)
-        except OSError:
-            pass
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:
+            found.append(int(entry))
+    return found
 
 
-def _empty_out(fd) -> list[str]:
-    """Unlink every file of an open folder; the names of its subfolders."""
-    subfolders = []
-    try:
-        os.fchmod(fd, 0o700)
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        subfolders.append(entry.name)
-                    else:
-                        os.unlink(entry.name, dir_fd=fd)
-                except OSError:
-                    pass
-    except (OSError, TypeError):
-        pass
-    return subfolders
+def become_subreaper() -> None:
+    if seccomp.LIBC is not None:
+        seccomp.LIBC.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def _kill_group(pid: int) -> None:

@@ -203,6 +203,26 @@ NOTEBOOKS = {
         "            return found(da_next, cache)\n"
         "    raise RuntimeError('no stand-in to borrow')\n") + "\n"], {"rnn_cell_forward": "passed",
                                                                      "rnn_cell_backward": "error"}),
+    # another function's cases or replay table (reference answers; rnn_backward's inputs hold
+    # rnn_forward's caches) looked for in the process's memory, through the frames that called
+    # the function and the collector: there are none
+    "hunts_other_functions_cases": ([RNN_CELL_FORWARD.replace(
+        "def rnn_cell_forward(xt, a_prev, parameters):\n",
+        "def rnn_cell_forward(xt, a_prev, parameters):\n"
+        "    import gc, sys\n"
+        "    others = {'rnn_forward', 'lstm_cell_forward', 'lstm_forward', 'rnn_cell_backward', 'rnn_backward',\n"
+        "              'lstm_cell_backward', 'lstm_backward', 'update_parameters_with_adam'}\n"
+        "    places, frame = [], sys._getframe()\n"
+        "    while frame is not None:\n"
+        "        places.append(dict(frame.f_locals))\n"
+        "        frame = frame.f_back\n"
+        "    places += [found for found in gc.get_objects() if isinstance(found, dict)]\n"
+        "    places += [value for place in list(places) for value in place.values() if isinstance(value, dict)]\n"
+        "    for place in places:\n"
+        "        for key, value in list(place.items()):\n"
+        "            if key in others and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):\n"
+        "                raise RuntimeError(f'found what belongs to {key}: {type(value).__name__}')\n")],
+        {"rnn_cell_forward": "passed"}),
     # a raw call on the channel of a graded function outside the function's stand-ins
     "calls_another_through_the_channel": ([
         '''def rnn_cell_backward(da_next, cache):
