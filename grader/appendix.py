@@ -9,6 +9,8 @@ goes through the allowlist in ``grader.sanitize`` but for its code, which Pygmen
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import threading
@@ -20,6 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from grader.highlighting import cell_html
+from grader.highlighting import forget as forget_highlighted
+from grader.kept import Kept
 from grader.notebook import InvalidNotebook, read_node, read_notebook_bytes
 from grader.sanitize import sanitize_html
 
@@ -40,6 +44,7 @@ _TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
 </div></div>{% endblock input %}
 """
 _LOCK = threading.Lock()
+_CODE_MARKER = re.compile(r"grader-code-([0-9a-f]{16})-\d+")
 # while a notebook renders (under _LOCK): the nonce and the highlighted code blocks, which stand
 # in the cell HTML as markers until it has been sanitized (see render_appendix)
 _RENDERING = threading.local()
@@ -61,9 +66,14 @@ class Appendix:
     left_out: str = ""  # which cells are not shown, and why (a notebook too long for a page)
 
 
-def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozenset()) -> Appendix:
+def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozenset(), *,
+                    cache: bool = True) -> Appendix:
     """The notebook's cells as HTML; of a very long notebook, the first cells and the cells in
-    ``keep`` (those the page points to), with ``left_out`` saying what is not shown."""
+    ``keep`` (those the page points to), with ``left_out`` saying what is not shown.
+
+    With ``cache``, a cell drawn before in this process (another student's copy of the course's
+    cell: the same text, outputs and metadata in a notebook of the same metadata) is not drawn
+    again; without it, every cell goes through nbconvert, as one notebook."""
     try:
         node, _ = read_node(read_notebook_bytes(path))
     except InvalidNotebook as error:
@@ -82,22 +92,23 @@ def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozense
     for cell in node.cells:
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             _trim(output)
-    nonce = secrets.token_hex(8)
-    code: dict[str, str] = {}
+    drawn = _CELLS if cache else None
+    context = _context(node) if drawn is not None else ""
+    # the last cell's HTML ends with what the template writes after the cells: it is drawn
+    # each time, last, and never kept
+    keys = {_number(cell): _key(context, cell) for cell in node.cells[:-1]} if drawn is not None else {}
+    found = {number: html for number, key in keys.items() if (html := drawn.get(key)) is not None}
+    node.cells = [cell for cell in node.cells if _number(cell) not in found]
     try:
-        with _LOCK:
-            _RENDERING.nonce, _RENDERING.code = nonce, code
-            try:
-                body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
-            finally:
-                _RENDERING.nonce = _RENDERING.code = None
+        fresh = _render(node) if node.cells or not found else {}
     except Exception as error:  # nbconvert on a hostile notebook: the page must still be written
         return Appendix(error=f"nbconvert could not render the notebook: {type(error).__name__}: {error}")
-    marker = re.compile(f"grader-code-{nonce}-\\d+")
-    pieces = re.split(f"<!--grader-cell:{nonce}:(\\d+)-->", body)
+    if drawn is not None:
+        for number, html in fresh.items():
+            if number in keys:
+                drawn.put(keys[number], html)
     cells = []
-    for number_text, html in zip(pieces[1::2], pieces[2::2]):
-        number = int(number_text)
+    for number in sorted(found.keys() | fresh.keys()):
         if not 1 <= number <= len(every):
             continue
         source = every[number - 1]
@@ -105,10 +116,66 @@ def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozense
         text = source.get("source")
         cells.append(AppendixCell(number, str(source.get("cell_type", "")),
                                   count if isinstance(count, int) and not isinstance(count, bool) else None,
-                                  Markup(marker.sub(lambda found: code.get(found.group(0), ""),
-                                                    sanitize_html(html))),
+                                  Markup(found[number] if number in found else fresh[number]),
                                   text if isinstance(text, str) and source.get("cell_type") == "code" else ""))
     return Appendix(tuple(cells), left_out=left_out)
+
+
+def _render(node) -> dict[int, str]:
+    """Each cell of ``node`` rendered by nbconvert and sanitized, by its number."""
+    nonce = secrets.token_hex(8)
+    code: dict[str, str] = {}
+    with _LOCK:
+        _RENDERING.nonce, _RENDERING.code = nonce, code
+        try:
+            body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
+        finally:
+            _RENDERING.nonce = _RENDERING.code = None
+    def highlighted(found: re.Match) -> str:  # a marker of another nonce is the student's text
+        return code.get(found.group(0), "") if found.group(1) == nonce else found.group(0)
+
+    rendered = {}
+    for piece in body.split(f"<!--grader-cell:{nonce}:")[1:]:
+        number_text, _, html = piece.partition("-->")
+        rendered.setdefault(int(number_text), _CODE_MARKER.sub(highlighted, sanitize_html(html)))
+    return rendered
+
+
+# the course's cells, the same text, outputs and metadata in every copy of its notebook
+_CELLS = Kept(count=4096, characters=64_000_000)
+
+
+def prepare() -> None:
+    """Build what every notebook's rendering uses (the exporter, its compiled templates, the
+    Pygments lexer and formatter) now, once for the process, rather than in its first page."""
+    from nbformat import v4
+
+    notebook = v4.new_notebook(cells=[v4.new_markdown_cell("# A", metadata={"grader_cell": 1}),
+                                      v4.new_code_cell("pass", metadata={"grader_cell": 2})])
+    _render(notebook)
+
+
+def forget() -> None:
+    """Drop every cell kept, as in a process that just started."""
+    _CELLS.clear()
+    forget_highlighted()
+
+
+def _context(node) -> str:
+    """What a cell's HTML depends on besides the cell: the notebook's format and metadata."""
+    return json.dumps([node.get("nbformat"), node.get("nbformat_minor"), node.get("metadata")],
+                      sort_keys=True, default=repr)
+
+
+def _key(context: str, cell: dict) -> bytes:
+    """The cell as nbconvert sees it, but for its number, which no cell's HTML shows."""
+    metadata = {name: value for name, value in cell["metadata"].items() if name != "grader_cell"}
+    text = json.dumps([context, {**cell, "metadata": metadata}], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _number(cell: dict) -> int:
+    return cell["metadata"]["grader_cell"]
 
 
 def _within_bounds(cells: list, keep) -> tuple[list, str]:
