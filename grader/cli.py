@@ -1,32 +1,21 @@
-"""The ``grader`` command: ``grade`` a batch, ``check`` one notebook, ``list`` the assignments."""
+"""The ``grader`` command: ``grade`` a batch, ``check`` one notebook, ``list`` the assignments.
+
+Only the parser is built here, from light modules: each command imports what it needs when it
+runs (``grader.cli_grade``, ``grader.cli_check``), so a check does not pay for a batch's
+gradebook, threads or report writers, nor a batch for a check's.
+"""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import sqlite3
 import sys
-import itertools
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from grader import __version__, routing
-from grader.assignment import AssignmentError, assignment_paths, bundled_assignments, load_assignment
-from grader.cluster import ClusterError  # imports no Dask: grade_on_dask does, when called
-from grader.bundle import choose_bundle, load_bundle
-from grader.formats import format_help  # light; the other report modules load nbconvert
-from grader.gradebook import FILE_NAME as GRADEBOOK
-from grader.gradebook import Gradebook, Key, content_hash
-from grader.grading import grade_notebook
-from grader.progress import Progress
-from grader.sandbox import find_sandbox, secrets_of
-from grader.results import SubmissionResult
+from grader import __version__
 from grader.ci import add_ci_parser
-from grader.course_cli import CourseRun, CourseUsageError, add_course_parsers, add_grade_options
-from grader.student import student_view
-from grader.terminal import format_result, use_colour
-from grader.environment import student_environment, zygote_for
 from grader.cli_authoring import add_authoring_parsers
+from grader.course_cli import add_course_parsers, add_grade_options
+from grader.formats import format_help  # light; the other report modules load nbconvert
 
 
 class UsageError(Exception):
@@ -38,12 +27,24 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)
-    except (UsageError, AssignmentError, ClusterError, CourseUsageError) as error:
+    except Exception as error:
+        if not isinstance(error, _usage_errors()):
+            raise
         print(f"grader: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130
+
+
+def _usage_errors() -> tuple[type, ...]:
+    """The errors reported in one line: those of the modules loaded (one that raised is)."""
+    errors = [UsageError]
+    for module, name in (("grader.assignment", "AssignmentError"), ("grader.cluster", "ClusterError"),
+                         ("grader.course_cli", "CourseUsageError")):
+        if module in sys.modules:
+            errors.append(getattr(sys.modules[module], name))
+    return tuple(errors)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,180 +171,37 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _grade(arguments) -> int:
-    if arguments.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    from grader.reports import parse_formats
-    try:
-        formats = parse_formats(arguments.formats)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    executor = arguments.executor or ("dask" if arguments.scheduler else "local")
-    if executor == "local" and (arguments.scheduler or arguments.ship_notebooks):
-        raise UsageError("--scheduler and --ship-notebooks are for --executor dask")
-    notebooks = find_notebooks(arguments.paths)
-    if arguments.assignment is None and routing.several_bundled():  # each notebook to its own
-        groups = routing.group_notebooks(notebooks)
-    else:
-        groups = {arguments.assignment: notebooks}
-    titles = {}
-    for name, group in groups.items():
-        assignment = load_assignment(name, timeout=_timeout(arguments))
-        titles[name] = assignment.title
-        out = arguments.out if len(groups) == 1 else arguments.out / name
-        _grade_group(arguments, assignment, group, out, formats, executor)
-    if len(groups) > 1:
-        routing.write_index(arguments.out, titles)
-    return 0
-
-
-def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor) -> None:
-    """Grade ``notebooks`` with ``assignment`` into ``out``."""
-    from grader.pages import PagePool
-    from grader.reports import write_batch_reports
-    student_environment(assignment.directory)  # built, or found, before any grading: a bad pin stops here
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    course = CourseRun(arguments, out, assignment, notebooks)
-    with _open_gradebook(course.gradebook, assignment.name) as book:
-        course.start(book)
-        todo = []
-        for submission_id, path in notebooks:
-            key = Key(content_hash(path), assignment.fingerprint)
-            if arguments.force or not book.is_current(submission_id, key):
-                todo.append((submission_id, path, key))
-        progress = Progress(len(todo), enabled=not arguments.quiet and sys.stderr.isatty())
-        if todo:
-            with contextlib.ExitStack() as stack:
-                if executor == "dask":  # student code runs on the workers, each under its sandbox
-                    from grader.cluster import grade_on_dask
-                    graded = grade_on_dask(
-                        arguments.scheduler, assignment.directory, arguments.timeout, todo,
-                        ship_notebooks=arguments.ship_notebooks, require_sandbox=not arguments.no_sandbox,
-                        submission_roots=[Path(p) for p in arguments.paths], jobs=arguments.jobs,
-                        note=None if arguments.quiet else lambda line: print(f"note: {line}", file=sys.stderr))
-                else:
-                    sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
-                                       required=not arguments.no_sandbox, quiet=arguments.quiet)
-                    zygote = stack.enter_context(zygote_for(assignment, sandbox))
-                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs)
-                pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
-                try:
-                    for (submission_id, path, key), result in graded:
-                        changes = book.record(result, key)
-                        if pages:
-                            pages.submit(result)
-                        course.recorded(changes, submission_id, drawn=bool(pages))
-                        progress.advance(submission_id)
-                finally:  # a ClusterError after some results: their pages are still drawn
-                    if pages:
-                        for failure in pages.finish():
-                            print(f"grader: {failure}", file=sys.stderr)
-        ids = {submission_id for submission_id, _ in notebooks}
-        sections = course.finish(book, ids)
-        write_batch_reports(out, assignment, lambda: book.results(ids), formats,
-                            by_score=lambda: book.results(ids, by_score=True), course=sections)
-        invalid = book.count_invalid(ids)
-    if not arguments.quiet:
-        reused = len(notebooks) - len(todo)
-        kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
-        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
-
-
-def _open_gradebook(path: Path, assignment: str) -> Gradebook:
-    try:
-        return Gradebook(path, assignment)
-    except sqlite3.Error as error:  # a folder or a foreign file in its place: one line, not a traceback
-        raise UsageError(f"cannot open the gradebook {path}: {error}") from None
-
-
-def _grade_in_parallel(zygote, assignment, todo, jobs):
-    """(item, result) for every item of ``todo`` as each finishes; at most a few in flight, so
-    memory stays flat however many notebooks there are."""
-    items = iter(todo)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        def submit(item):
-            submission_id, path, _ = item
-            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id)
-            in_flight[future] = item
-
-        in_flight: dict = {}
-        for item in itertools.islice(items, 2 * jobs):
-            submit(item)
-        while in_flight:
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield in_flight.pop(future), future.result()
-                following = next(items, None)
-                if following is not None:
-                    submit(following)
-
-
-def _sandbox(assignment, outputs: list[Path], submissions: list[Path], required: bool, quiet: bool):
-    hidden, shown = secrets_of(assignment, outputs, submissions)
-    sandbox, reason = find_sandbox(hidden, shown)
-    if sandbox is None:
-        if required:
-            raise UsageError(f"no sandbox: {reason}. Install bubblewrap (Debian: apt install "
-                             "bubblewrap), or pass --no-sandbox to grade with process limits alone")
-        if not quiet:
-            print(f"note: no sandbox ({reason}); student code runs with process limits alone",
-                  file=sys.stderr)
-    return sandbox
-
-
-def _grade_safely(zygote, assignment, path, submission_id) -> SubmissionResult:
-    try:
-        return grade_notebook(zygote, assignment, path, submission_id)
-    except Exception as error:  # a grader bug on one notebook must not cost the batch
-        return SubmissionResult(submission_id, str(path), "invalid",
-                                f"the grader failed on this notebook: {type(error).__name__}: {error}",
-                                0.0, assignment.max_score)
+    from grader.cli_grade import grade
+    return grade(arguments)
 
 
 def _check(arguments) -> int:
-    path: Path = arguments.notebook
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    timeout = _timeout(arguments)
-    # a student's machine: the bundle's public cases, graded without the reference
-    bundle = choose_bundle(path, arguments.bundle, arguments.assignment)
-    if bundle is None and arguments.assignment is None and routing.several_bundled():
-        arguments.assignment = routing.assignment_for(path)
-        if arguments.assignment is None:
-            raise UsageError(f"{path}: cannot tell which assignment it is for (it defines no more graded "
-                             f"functions of one than of another): name it with --assignment "
-                             f"({', '.join(bundled_assignments())})")
-    bundled = load_bundle(bundle, timeout=timeout) if bundle is not None else None
-    # the fork server (Python and numpy starting in the sandbox) boots while the assignment loads
-    sandbox = _sandbox(bundled or assignment_paths(arguments.assignment), [], [path], required=False, quiet=False)
-    with zygote_for(bundled or assignment_paths(arguments.assignment), sandbox) as zygote:
-        assignment = bundled or load_assignment(arguments.assignment, timeout=timeout)
-        unknown = [name for name in arguments.function if name not in assignment.graded_names]
-        if unknown:
-            raise UsageError(f"{', '.join(unknown)} is not a graded function of {assignment.name} "
-                             f"(graded: {', '.join(assignment.graded_names)})")
-        # a student sees the public cases (hidden ones only where the spec allows); an
-        # autograder writing Gradescope's file grades them all
-        view = bundled or student_view(assignment)
-        graded = assignment if arguments.gradescope else view.assignment
-        result = grade_notebook(zygote, graded, path, path.stem, tuple(arguments.function))
-    scope = None if arguments.gradescope else view.scope_for(arguments.function or None)
-    print(format_result(result, colour=use_colour(sys.stdout), scope=scope), flush=True)
-    if not arguments.no_html or arguments.gradescope:
-        from grader.reports import write_gradescope_json, write_submission_page
-    if not arguments.no_html:
-        html_path = arguments.html or path.with_name(path.stem + ".report.html")
-        # no appendix: the student has the notebook open; a batch page carries it
-        write_submission_page(html_path.parent, graded, result, filename=html_path.name, appendix=False)
-        print(f"report: {html_path}")
-    if arguments.gradescope:
-        write_gradescope_json(arguments.gradescope, assignment, result)
-    return 0 if result.all_passed else 1
+    from grader.cli_check import check
+    return check(arguments)
+
+
+def sandbox_or_note(assignment, outputs: list[Path], submissions: list[Path], required: bool, quiet: bool):
+    """The sandbox for grading ``assignment``; None, with a note (or a UsageError when one is
+    ``required``), where there is none."""
+    from grader.sandbox import find_sandbox, secrets_of
+    hidden, shown = secrets_of(assignment, outputs, submissions)
+    sandbox, reason = find_sandbox(hidden, shown)
+    if sandbox is None:
+        no_sandbox(reason, required, quiet)
+    return sandbox
+
+
+def no_sandbox(reason: str, required: bool, quiet: bool) -> None:
+    if required:
+        raise UsageError(f"no sandbox: {reason}. Install bubblewrap (Debian: apt install "
+                         "bubblewrap), or pass --no-sandbox to grade with process limits alone")
+    if not quiet:
+        print(f"note: no sandbox ({reason}); student code runs with process limits alone",
+              file=sys.stderr)
 
 
 def _release(arguments) -> int:
+    from grader.assignment import load_assignment
     from grader.release import release
     assignment = load_assignment(arguments.release_assignment)
     for path in release(assignment, arguments.out):
@@ -353,13 +211,15 @@ def _release(arguments) -> int:
 
 def _mutate(arguments) -> int:
     from grader import mutate
-    assignment = load_assignment(arguments.assignment, timeout=_timeout(arguments))
+    from grader.assignment import load_assignment
+    assignment = load_assignment(arguments.assignment, timeout=timeout_of(arguments))
     return mutate.command(assignment, functions=arguments.function, limit=arguments.limit,
                           jobs=arguments.jobs, in_process=arguments.in_process,
                           json_path=arguments.json, verbose=arguments.verbose)
 
 
 def _list(arguments) -> int:
+    from grader.assignment import bundled_assignments, load_assignment
     for name in bundled_assignments():
         assignment = load_assignment(name)
         print(f"{name}: {assignment.title}")
@@ -423,7 +283,7 @@ def _notebooks_below(folder: Path) -> list[str]:
     return sorted(found, key=lambda relative: relative.split("/"))
 
 
-def _timeout(arguments) -> float | None:
+def timeout_of(arguments) -> float | None:
     if arguments.timeout is not None and arguments.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     return arguments.timeout

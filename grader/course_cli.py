@@ -8,8 +8,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.gradebook import FILE_NAME as GRADEBOOK
-from grader.gradebook import Gradebook
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the gradebook (sqlite3) is loaded by the commands that open one, not by the parser
+    from grader.gradebook import Gradebook
+
+GRADEBOOK = "gradebook.sqlite"  # grader.gradebook.FILE_NAME
 
 
 class CourseUsageError(Exception):
@@ -203,6 +207,7 @@ def _adjust(arguments) -> int:
     from grader.assignment import load_assignment
     path = _open_book(arguments)
     assignment = load_assignment(arguments.assignment)
+    from grader.gradebook import Gradebook
     with Gradebook(path, assignment.name) as book:
         if arguments.list:
             for submission_id, overrides in book.overrides().items():
@@ -279,6 +284,7 @@ def _export(arguments) -> int:
         rows, match = lms.read_roster(arguments.roster, arguments.match)
     except (CourseError, lms.RosterError) as error:
         raise CourseUsageError(str(error)) from None
+    from grader.gradebook import Gradebook
     with Gradebook(path, "") as book:
         assignments = book.assignments()
     unknown = [name for name in arguments.only if name not in assignments]

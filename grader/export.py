@@ -8,10 +8,12 @@ import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterator, Iterable
+from typing import IO, TYPE_CHECKING, Iterator, Iterable
 
-from grader.assignment import Assignment
 from grader.results import SubmissionResult
+
+if TYPE_CHECKING:  # annotations only
+    from grader.assignment import Assignment
 
 
 def write_results_json(path: Path, assignment: Assignment, results: Iterable[SubmissionResult]) -> None:

@@ -25,12 +25,14 @@ import secrets
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from grader.assignment import Assignment
 from grader.export import written_atomically
 from grader.names import output_name
 from grader.results import CaseResult, FunctionResult, SubmissionResult, afresh
+
+if TYPE_CHECKING:  # annotations only: the parser's help reads this module, numpy not needed
+    from grader.assignment import Assignment
 
 FORMATS: dict[str, str] = {
     "gradescope": "Gradescope autograder results, one file per submission: gradescope/<id>.json "

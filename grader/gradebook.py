@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,6 +28,10 @@ from grader.regrade import Change, changes_between, history_row
 from grader.results import SubmissionResult
 
 FILE_NAME = "gradebook.sqlite"
+# a commit per result costs more than recording it: results are committed together, at least
+# this often (a kill -9 loses at most the last fraction of a second of results, graded again)
+COMMIT_SECONDS = 0.25
+COMMIT_RESULTS = 200
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -147,6 +152,8 @@ class Gradebook:
         self._connection.execute("PRAGMA busy_timeout=30000")  # another assignment grading into it
         self._connection.executescript(_SCHEMA)
         self.run = ""  # set by a grading run: the changes it records are grouped under it
+        self._pending = 0  # results recorded and not yet committed
+        self._opened = 0.0  # when their transaction began
 
     def is_current(self, submission_id: str, key: Key) -> bool:
         row = self._connection.execute(
@@ -155,8 +162,10 @@ class Gradebook:
         return row is not None and Key(*row) == key
 
     def record(self, result: SubmissionResult, key: Key) -> list[Change]:
-        """Commit one result at once (each submission is its own transaction), with its line of
-        history; the score changes it makes to the result it replaces, also committed."""
+        """Record one result, with its line of history and the score changes it makes to the
+        result it replaces. Results are committed in groups (``COMMIT_SECONDS``, ``COMMIT_RESULTS``):
+        a grading killed outright loses only its last uncommitted results, each whole, and the
+        next run grades just those again."""
         before = self._connection.execute(
             "SELECT content_hash, fingerprint, grader, result FROM results WHERE assignment = ? AND id = ?",
             (self.assignment, result.id)).fetchone()
@@ -164,25 +173,49 @@ class Gradebook:
         if before is not None:
             changes = changes_between(SubmissionResult.from_dict(json.loads(before[3])), Key(*before[:3]),
                                       result, key)
-        with self._connection:
+        document = json.dumps(result.to_dict(), allow_nan=False)
+        history = json.dumps(history_row(result), allow_nan=False)
+        if not self._connection.in_transaction:
             self._connection.execute("BEGIN IMMEDIATE")
+            self._opened = time.monotonic()
+        self._connection.execute("SAVEPOINT result")  # one result goes in whole, or not at all
+        try:
             self._connection.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.assignment, result.id, result.path, key.content_hash, key.fingerprint, key.grader,
-                 result.status, result.score, result.graded_at,
-                 json.dumps(result.to_dict(), allow_nan=False)))
+                 result.status, result.score, result.graded_at, document))
             self._connection.execute("DELETE FROM shapes WHERE assignment = ? AND id = ?",
                                      (self.assignment, result.id))
             self._connection.execute(
                 "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.assignment, result.id, key.content_hash, key.fingerprint, key.grader, result.status,
-                 result.score, result.graded_at, json.dumps(history_row(result), allow_nan=False)))
+                 result.score, result.graded_at, history))
             self._connection.executemany(
                 "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(self.assignment, self.run or result.graded_at, change.id, change.function, change.old_score,
                   change.new_score, change.old_total, change.new_total, change.cases, change.cause)
                  for change in changes])
+        except BaseException:
+            self._connection.execute("ROLLBACK TO result")
+            self._connection.execute("RELEASE result")
+            raise
+        self._connection.execute("RELEASE result")
+        self._pending += 1
+        if self._pending >= COMMIT_RESULTS or time.monotonic() - self._opened >= COMMIT_SECONDS:
+            self.commit()
         return changes
+
+    def commit(self) -> None:
+        """Commit the results recorded since the last commit (``close`` does too)."""
+        if self._connection.in_transaction:
+            self._connection.execute("COMMIT")
+        self._pending = 0
+
+    def commit_due(self) -> None:
+        """Commit if the oldest uncommitted result has waited ``COMMIT_SECONDS`` (for a caller
+        that waits on the next result: a slow one does not hold the others back)."""
+        if self._pending and time.monotonic() - self._opened >= COMMIT_SECONDS:
+            self.commit()
 
     # ------------------------------------------------------------------ the course's records
 
@@ -206,12 +239,14 @@ class Gradebook:
         return row[0], [Change(*values) for values in rows]
 
     def adjust(self, override: Override) -> None:
+        self.commit()
         self._connection.execute(
             "INSERT OR REPLACE INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.assignment, override.id, override.function, override.points, override.reason,
              override.by, override.at))
 
     def remove_adjustment(self, submission_id: str, function: str) -> bool:
+        self.commit()
         cursor = self._connection.execute(
             "DELETE FROM adjustments WHERE assignment = ? AND id = ? AND function = ?",
             (self.assignment, submission_id, function))
@@ -228,6 +263,7 @@ class Gradebook:
     def set_late(self, penalties: dict[str, tuple[float, str]], ids: set[str]) -> None:
         """The late penalties of the submissions ``ids``, in place of those kept: id -> (percent,
         reason); those of ``ids`` not in ``penalties`` have none."""
+        self.commit()
         with self._connection:
             self._connection.execute("BEGIN IMMEDIATE")
             self._connection.executemany("DELETE FROM late WHERE assignment = ? AND id = ?",
@@ -246,6 +282,7 @@ class Gradebook:
                                              (self.assignment,)).fetchall())
 
     def mark_drawn(self, submission_id: str, adjustments: str) -> None:
+        self.commit()
         self._connection.execute("INSERT OR REPLACE INTO drawn VALUES (?, ?, ?)",
                                  (self.assignment, submission_id, adjustments))
 
@@ -256,6 +293,7 @@ class Gradebook:
             (self.assignment, self.assignment))}
 
     def set_shapes(self, submission_id: str, shapes: list[tuple[str, str, int]]) -> None:
+        self.commit()
         self._connection.executemany("INSERT INTO shapes VALUES (?, ?, ?, ?, ?)", [
             (self.assignment, submission_id, function, digest, statements)
             for function, digest, statements in shapes or [("", "", 0)]])
@@ -341,7 +379,10 @@ class Gradebook:
                                         (self.assignment,)).fetchone()[0]
 
     def close(self) -> None:
-        self._connection.close()
+        try:
+            self.commit()
+        finally:
+            self._connection.close()
 
     def __enter__(self) -> Gradebook:
         return self

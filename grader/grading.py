@@ -10,7 +10,7 @@ from grader import hints
 from grader.assignment import Assignment, GradedFunction
 from grader.compare import compare_return
 from grader.extract import Submission, extract
-from grader.notebook import InvalidNotebook, load_notebook
+from grader.notebook import InvalidNotebook, load_notebook, parse_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
 from grader.runner import Chain, FunctionRun, Outcome, run_submission
 from grader.zygote import Zygote
@@ -19,11 +19,12 @@ _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submission_id: str,
-                   only: tuple[str, ...] = ()) -> SubmissionResult:
+                   only: tuple[str, ...] = (), data: bytes | None = None) -> SubmissionResult:
+    """``data``: the notebook's bytes when the caller has read them (``read_notebook_bytes``)."""
     started = time.perf_counter()
     graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
-        notebook = load_notebook(path)
+        notebook = load_notebook(path) if data is None else parse_notebook(data, Path(path))
     except InvalidNotebook as error:
         return SubmissionResult(submission_id, str(path), "invalid", str(error), 0.0,
                                 assignment.max_score, graded_at=graded_at,

@@ -50,9 +50,11 @@ class CaseResult:
         object.__setattr__(self, "traceback", visible(self.traceback))
 
     def to_dict(self) -> dict:
+        # a Mismatch holds only strings and numbers: its fields as they are (asdict's deep copy
+        # was most of the cost of storing a result)
         return {"name": self.name, "status": self.status, "message": self.message,
                 "visibility": self.visibility, "about": self.about, "hint": self.hint,
-                "mismatches": [asdict(m) for m in self.mismatches], "traceback": self.traceback,
+                "mismatches": [dict(vars(m)) for m in self.mismatches], "traceback": self.traceback,
                 "seconds": round(self.seconds, 6), "weight": self.weight}
 
 

@@ -10,6 +10,7 @@ costs no loading of references or cases.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from functools import lru_cache
@@ -43,22 +44,38 @@ def assignment_for(path) -> str | None:
     """The bundled assignment the notebook at ``path`` defines most graded functions of; None
     when it defines none, or ties."""
     try:  # a regular file only: a link, or a pipe behind one, belongs to no assignment
-        defined = {match.decode() for match in _DEF.findall(read_notebook_bytes(path))}
+        return assignment_of(read_notebook_bytes(path))
     except InvalidNotebook:
         return None
+
+
+def assignment_of(data: bytes | None) -> str | None:
+    """``assignment_for`` a notebook's bytes (None: a file that could not be read)."""
+    if data is None:
+        return None
+    defined = {match.decode() for match in _DEF.findall(data)}
     counts = sorted(((len(names & defined), name) for name, names in graded_names().items()), reverse=True)
     if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
         return None
     return counts[0][1]
 
 
-def group_notebooks(notebooks: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+def group_notebooks(notebooks: list[tuple[str, str]],
+                    hashes: dict[str, str] | None = None) -> dict[str, list[tuple[str, str]]]:
     """{assignment: its (id, path) pairs}, in the batch's order; notebooks that belong to none
-    join the largest group (the first bundled assignment when no notebook belongs anywhere)."""
+    join the largest group (the first bundled assignment when no notebook belongs anywhere).
+    ``hashes`` receives path -> content hash of each notebook read (its gradebook key), so that
+    those the gradebook holds unchanged are not read again."""
     groups: dict[str, list] = {}
     unplaced = []
     for item in notebooks:
-        name = assignment_for(item[1])
+        try:
+            data = read_notebook_bytes(item[1])
+        except InvalidNotebook:
+            data = None
+        if data is not None and hashes is not None:
+            hashes[item[1]] = hashlib.sha256(data).hexdigest()
+        name = assignment_of(data)
         if name is None:
             unplaced.append(item)
         else:

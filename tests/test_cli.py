@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -137,3 +138,26 @@ def test_grade_refuses_to_run_without_the_sandbox_unless_told(tmp_path):
                              env=environment, timeout=300)
     assert checked.returncode == 0
     assert checked.stderr.count("no sandbox") == 1
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+def test_check_grades_in_the_sandbox_its_probe_chose_whatever_the_cache_says(tmp_path):
+    """The fork server starts in the sandbox the last check chose, kept in the cache folder; a
+    choice forged there (a missing bubblewrap, another user) is never the one that grades."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def check():
+        return subprocess.run([sys.executable, "-m", "grader", "check", str(SUBMISSIONS / "correct" / "RNN.ipynb"),
+                               "--no-html"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                              env=environment)
+
+    first = check()
+    assert first.returncode == 0, first.stdout + first.stderr
+    kept = tmp_path / "cache" / "notebook-grader" / "check-sandbox.json"
+    [(key, chosen)] = json.loads(kept.read_text()).items()
+    for forged in (["/nonexistent/bwrap", None], [chosen[0], 4242], "not a choice"):
+        kept.write_text(json.dumps({key: forged}))
+        run = check()
+        assert run.returncode == 0 and "All 10 graded functions pass" in run.stdout, run.stdout + run.stderr
+        assert "note: no sandbox" not in run.stderr
+        assert json.loads(kept.read_text()) == {key: chosen}
