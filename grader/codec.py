@@ -81,6 +81,11 @@ def _to_plain(value, buffers, depth, counter):
     _within_limits(depth, counter)
     # exact type checks: a subclass of int or str may carry a lying __eq__ or __str__
     kind = type(value)
+    if kind is np.ndarray or isinstance(value, np.ndarray):  # nearly every value: first
+        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
+        if array.dtype.kind not in _DTYPE_KINDS:
+            return {"__unsupported__": f"numpy array of dtype {array.dtype}"}
+        return _array_to_plain(array, buffers)
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
@@ -98,11 +103,6 @@ def _to_plain(value, buffers, depth, counter):
         return {"__bytes__": len(buffers) - 1, "length": len(value)}
     if isinstance(value, np.generic) and value.dtype.kind in _DTYPE_KINDS:
         return _array_to_plain(np.asarray(value), buffers, scalar=True)
-    if isinstance(value, np.ndarray):
-        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
-        if array.dtype.kind not in _DTYPE_KINDS:
-            return {"__unsupported__": f"numpy array of dtype {array.dtype}"}
-        return _array_to_plain(array, buffers)
     if kind is tuple or kind is list:
         tag = "__tuple__" if kind is tuple else "__list__"
         return {tag: [_to_plain(item, buffers, depth + 1, counter) for item in value]}
