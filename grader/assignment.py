@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from grader import __version__, codec
+from grader import __version__, codec, replay_key
 from grader.child import reseed
 
 SPEC_FILE = "spec.toml"
@@ -359,7 +359,7 @@ def _run_recording(reference, name: str, graded_names: list[str], inputs: dict, 
         names = parameter_names(original)
 
         def recording(*args, **kwargs):
-            key = codec.call_key(other, names, list(args), kwargs)
+            key = replay_key.call_key(other, names, list(args), kwargs)
             if called is not None:
                 called.add(other)
             result = original(*args, **kwargs)

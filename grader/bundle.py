@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import __version__, codec
+from grader import __version__, codec, replay_key
 from grader.assignment import (Assignment, AssignmentError, Case, GradedFunction, Limits, Tolerance,
                                _kept_outputs, _run_recording, bundled_assignments)
 
@@ -198,7 +198,7 @@ class _Recording:
         def call(*args, **kwargs):
             result = attribute(*args, **kwargs)
             try:
-                key = codec.call_key(name, parameters, list(args), kwargs)
+                key = replay_key.call_key(name, parameters, list(args), kwargs)
                 self._replay.setdefault(key, codec.encode(result))
             except codec.CodecError:
                 pass
@@ -405,7 +405,7 @@ class _Recorded:
 
 
 def _inputs_key(inputs: dict) -> str:
-    return codec.call_key("", [], [], inputs)
+    return replay_key.call_key("", [], [], inputs)
 
 
 def _value(blob):
