@@ -39,7 +39,7 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import __version__, codec
+from grader import __version__, codec, replay_key
 from grader.assignment import (Assignment, AssignmentError, Case, GradedFunction, Limits, Tolerance, _kept_outputs,
                                bundled_assignments)
 
@@ -275,7 +275,7 @@ class _Recorded:
 
 
 def _inputs_key(inputs: dict) -> str:
-    return codec.call_key("", [], [], inputs)
+    return replay_key.call_key("", [], [], inputs)
 
 
 def _value(blob):

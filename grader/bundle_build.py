@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import __version__, codec
+from grader import __version__, codec, replay_key
 from grader.assignment import Assignment, AssignmentError, Case, GradedFunction
 from grader.replay import run_recording
 from grader.bundle import FORMAT, VERSION, checksum
@@ -117,7 +117,7 @@ class _Recording:
         def call(*args, **kwargs):
             result = attribute(*args, **kwargs)
             try:
-                key = codec.call_key(name, parameters, list(args), kwargs)
+                key = replay_key.call_key(name, parameters, list(args), kwargs)
                 self._replay.setdefault(key, codec.encode(result))
             except codec.CodecError:
                 pass

@@ -27,7 +27,7 @@ import sys
 import time
 import traceback
 
-from grader import codec, seccomp
+from grader import codec, replay_key, seccomp
 from grader.child_output import flush as _flush, printed as _printed, redirect_output as _redirect_output
 
 _CELL_PREFIX = "<cell "
@@ -234,7 +234,7 @@ def _stand_in(name: str, parameter_names: list[str], replay: dict, channel: sock
     def stand_in(*args, **kwargs):
         called.add(name)
         try:
-            key = codec.call_key(name, parameter_names, list(args), kwargs)
+            key = replay_key.call_key(name, parameter_names, list(args), kwargs)
             if key in replay:
                 return codec.decode_trusted(replay[key])
             request = codec.encode({"call": name, "args": list(args), "kwargs": kwargs})

@@ -8,7 +8,6 @@ is bytes. (The grader's own messages to a child may be pickles: see ``encode_tru
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import pickle
@@ -81,6 +80,11 @@ def _to_plain(value, buffers, depth, counter):
     _within_limits(depth, counter)
     # exact type checks: a subclass of int or str may carry a lying __eq__ or __str__
     kind = type(value)
+    if kind is np.ndarray or isinstance(value, np.ndarray):  # nearly every value: first
+        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
+        if array.dtype.kind not in _DTYPE_KINDS:
+            return {"__unsupported__": f"numpy array of dtype {array.dtype}"}
+        return _array_to_plain(array, buffers)
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
@@ -98,11 +102,6 @@ def _to_plain(value, buffers, depth, counter):
         return {"__bytes__": len(buffers) - 1, "length": len(value)}
     if isinstance(value, np.generic) and value.dtype.kind in _DTYPE_KINDS:
         return _array_to_plain(np.asarray(value), buffers, scalar=True)
-    if isinstance(value, np.ndarray):
-        array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
-        if array.dtype.kind not in _DTYPE_KINDS:
-            return {"__unsupported__": f"numpy array of dtype {array.dtype}"}
-        return _array_to_plain(array, buffers)
     if kind is tuple or kind is list:
         tag = "__tuple__" if kind is tuple else "__list__"
         return {tag: [_to_plain(item, buffers, depth + 1, counter) for item in value]}
@@ -267,127 +266,6 @@ def _array_from_plain(node, buffers):
     if node.get("scalar") is True and array.ndim == 0:
         return array[()]
     return array
-
-
-def call_key(name: str, parameter_names: list[str], args: list, kwargs: dict) -> str:
-    """The same key on both sides for the same call of a graded function (positional arguments
-    are named by the function's parameters, so f(x, y) and f(x, a=y) meet).
-
-    Values are written as they stand, tagged by type (an int 1, a float 1.0 and a numpy 1.0
-    differ), rather than encoded into a message first, and hashed at once: stand-ins key every
-    call, ~150 per submission."""
-    named = dict(zip(parameter_names, args))
-    extra = list(args[len(parameter_names):])
-    named.update(kwargs)
-    # what _feed writes of [name, sorted(named.items()), extra], with the (name, value) pairs
-    # written here and the values by the quickest path that writes the same
-    counter = [2]
-    pieces: list = [b"[3"]
-    _feed(name, pieces, 1, counter)
-    pieces.append(b"[%d" % len(named))
-    for key, value in sorted(named.items()):
-        pieces.append(b"(2")
-        counter[0] += 1
-        _feed_text(key, pieces) if type(key) is str else _feed(key, pieces, 3, counter)
-        if type(value) is np.ndarray:
-            _within_limits(3, counter)
-            _feed_ndarray(value, np.ndarray, pieces, 3, counter)
-        else:
-            _feed(value, pieces, 3, counter)
-    _feed(extra, pieces, 1, counter)
-    return hashlib.blake2b(b"".join(pieces), digest_size=16).hexdigest()
-
-
-def _feed_text(text: str, pieces: list) -> None:
-    data = text.encode("utf-8", "surrogatepass")
-    pieces.append(b"s%d:" % len(data))
-    pieces.append(data)
-
-
-def _feed(value, pieces: list, depth: int, counter: list[int]) -> None:
-    """What ``encode`` keeps of ``value``, unambiguously, onto ``pieces``; the same limits.
-    Arrays and dicts of them come first: they are nearly every argument, so a dict's string
-    keys and array values are written here, not by a call each."""
-    _within_limits(depth, counter)
-    kind = type(value)
-    if kind is np.ndarray or (kind is not dict and isinstance(value, np.ndarray)):
-        _feed_ndarray(value, kind, pieces, depth, counter)
-    elif kind is dict:
-        if any(type(key) is not str for key in value):
-            _feed("dict with keys that are not strings", pieces, depth, counter)
-            pieces.append(b"U")
-            return
-        pieces.append(b"{%d" % len(value))
-        inner = depth + 1
-        for key, item in value.items():
-            _within_limits(inner, counter)
-            data = key.encode("utf-8", "surrogatepass")
-            pieces.append(b"s%d:" % len(data))
-            pieces.append(data)
-            if type(item) is np.ndarray:
-                _within_limits(inner, counter)
-                _feed_ndarray(item, np.ndarray, pieces, inner, counter)
-            else:
-                _feed(item, pieces, inner, counter)
-    elif value is None:
-        pieces.append(b"N")
-    elif kind is bool:
-        pieces.append(b"T" if value else b"F")
-    elif kind is str:
-        data = value.encode("utf-8", "surrogatepass")
-        pieces.append(b"s%d:" % len(data))
-        pieces.append(data)
-    elif kind is int:
-        pieces.append(b"i%d;" % value)
-    elif kind is float:
-        pieces.append(b"f%s;" % repr(value).encode())
-    elif kind is complex:
-        pieces.append(b"c%s;" % repr(value).encode())
-    elif kind is bytes:
-        pieces.append(b"b%d:" % len(value))
-        pieces.append(value)
-    elif isinstance(value, np.generic) and value.dtype.kind in _DTYPE_KINDS:
-        _feed_array(np.asarray(value), pieces, b"g")
-    elif kind is tuple or kind is list:
-        pieces.append(b"(%d" % len(value) if kind is tuple else b"[%d" % len(value))
-        for item in value:
-            _feed(item, pieces, depth + 1, counter)
-    else:
-        _feed(_type_name(value), pieces, depth, counter)
-        pieces.append(b"U")
-
-
-def _feed_ndarray(value, kind, pieces: list, depth: int, counter: list[int]) -> None:
-    array = np.ndarray.view(value, np.ndarray) if kind is not np.ndarray else value
-    header = _ARRAY_HEADERS.get((array.dtype, array.shape))  # only plain, native dtypes are kept
-    if header is not None and array.flags.c_contiguous and array.nbytes <= MAX_MESSAGE_BYTES:
-        pieces.append(header)
-        pieces.append(array)
-    elif array.dtype.kind not in _DTYPE_KINDS:
-        _feed(f"numpy array of dtype {array.dtype}", pieces, depth, counter)
-        pieces.append(b"U")
-    else:
-        _feed_array(array, pieces, b"a")
-
-
-_ARRAY_HEADERS: dict = {}  # (dtype, shape) of an array -> its bytes in the key
-_SCALAR_HEADERS: dict = {}
-
-
-def _feed_array(array: np.ndarray, pieces: list, tag: bytes) -> None:
-    if array.nbytes > MAX_MESSAGE_BYTES:
-        raise CodecError(f"an array of {array.nbytes} bytes is too large")
-    if not (array.flags.c_contiguous and array.dtype.byteorder in "=|"):  # this machine is little-endian
-        array = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False)
-    headers = _ARRAY_HEADERS if tag == b"a" else _SCALAR_HEADERS
-    described = (array.dtype, array.shape)
-    header = headers.get(described)
-    if header is None:
-        header = b"%s%s%s;" % (tag, array.dtype.str.encode(), repr(array.shape).encode())
-        if len(headers) < 4096:
-            headers[described] = header
-    pieces.append(header)
-    pieces.append(array)
 
 
 def encode_trusted(value) -> bytes:

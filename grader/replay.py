@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import inspect
 
-from grader import codec
+from grader import codec, replay_key
 from grader.child import reseed
 
 
@@ -26,7 +26,7 @@ def run_recording(reference, name: str, graded_names: list[str], inputs: dict, r
         names = parameter_names(original)
 
         def recording(*args, **kwargs):
-            key = codec.call_key(other, names, list(args), kwargs)
+            key = replay_key.call_key(other, names, list(args), kwargs)
             if called is not None:
                 called.add(other)
             result = original(*args, **kwargs)
