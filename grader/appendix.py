@@ -143,6 +143,16 @@ def _render(node) -> dict[int, str]:
 _CELLS = Kept(count=4096, characters=64_000_000)
 
 
+def prepare() -> None:
+    """Build what every notebook's rendering uses (the exporter, its compiled templates, the
+    Pygments lexer and formatter) now, once for the process, rather than in its first page."""
+    from nbformat import v4
+
+    notebook = v4.new_notebook(cells=[v4.new_markdown_cell("# A", metadata={"grader_cell": 1}),
+                                      v4.new_code_cell("pass", metadata={"grader_cell": 2})])
+    _render(notebook)
+
+
 def forget() -> None:
     """Drop every cell kept, as in a process that just started."""
     _CELLS.clear()

@@ -1,9 +1,11 @@
 """Student pages drawn in worker processes while grading goes on.
 
-A page (nbconvert appendix, highlighted code) costs about 0.1 s of CPU, several times what
-grading the notebook costs, so it must not be drawn on the thread that collects results:
-``PagePool`` renders them on ``jobs`` processes, a bounded number in flight, so memory stays
-flat however large the class.
+A page (nbconvert appendix, highlighted code) costs more CPU than grading the notebook, so it
+must not be drawn on the thread that collects results: ``PagePool`` renders them on ``jobs``
+processes, a bounded number in flight, so memory stays flat however large the class. Each
+worker builds its exporter, templates and lexer once, and keeps the cells it drew
+(``grader.appendix``): the course's cells, the same in every student's copy, are drawn once
+per worker, not once per page.
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ def _start_worker(directory: str, timeout: float) -> None:
     except (OSError, AttributeError):
         pass
     from grader.assignment import load_assignment
+    from grader.student_page import prepare
     _assignment = load_assignment(directory, timeout=timeout)
+    prepare()
 
 
 def _draw(out: str, result: dict) -> str | None:
