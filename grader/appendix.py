@@ -44,6 +44,7 @@ _TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
 </div></div>{% endblock input %}
 """
 _LOCK = threading.Lock()
+_CODE_MARKER = re.compile(r"grader-code-([0-9a-f]{16})-\d+")
 # while a notebook renders (under _LOCK): the nonce and the highlighted code blocks, which stand
 # in the cell HTML as markers until it has been sanitized (see render_appendix)
 _RENDERING = threading.local()
@@ -130,12 +131,13 @@ def _render(node) -> dict[int, str]:
             body, _ = _exporter().from_notebook_node(node, resources={"grader_nonce": nonce})
         finally:
             _RENDERING.nonce = _RENDERING.code = None
-    marker = re.compile(f"grader-code-{nonce}-\\d+")
-    pieces = re.split(f"<!--grader-cell:{nonce}:(\\d+)-->", body)
+    def highlighted(found: re.Match) -> str:  # a marker of another nonce is the student's text
+        return code.get(found.group(0), "") if found.group(1) == nonce else found.group(0)
+
     rendered = {}
-    for number_text, html in zip(pieces[1::2], pieces[2::2]):
-        rendered.setdefault(int(number_text), marker.sub(lambda found: code.get(found.group(0), ""),
-                                                         sanitize_html(html)))
+    for piece in body.split(f"<!--grader-cell:{nonce}:")[1:]:
+        number_text, _, html = piece.partition("-->")
+        rendered.setdefault(int(number_text), _CODE_MARKER.sub(highlighted, sanitize_html(html)))
     return rendered
 
 

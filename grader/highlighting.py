@@ -86,7 +86,12 @@ def _lines(cell_source: str, first: int, source: str) -> list | None:
     if start < 1:
         return None
     picked, line = [], 1
+    end = start + count
     for kind, value in lexed(cell_source):
+        if "\n" not in value:  # most tokens: the line goes on
+            if value and start <= line < end:
+                picked.append((kind, value))
+            continue
         parts = value.split("\n")
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
