@@ -142,7 +142,7 @@ def _render(node) -> dict[int, str]:
 
 
 # the course's cells, the same text, outputs and metadata in every copy of its notebook
-_CELLS = Kept(count=4096, characters=64_000_000)
+_CELLS = Kept(count=2048, characters=16_000_000)
 
 
 def prepare() -> None:
