@@ -71,9 +71,9 @@ def render_appendix(path: str | Path, keep: frozenset[int] | set[int] = frozense
     """The notebook's cells as HTML; of a very long notebook, the first cells and the cells in
     ``keep`` (those the page points to), with ``left_out`` saying what is not shown.
 
-    With ``cache``, a cell drawn before in this process (another student's copy of the course's
+    With ``cache``, a cell this process drew twice before (another student's copy of the course's
     cell: the same text, outputs and metadata in a notebook of the same metadata) is not drawn
-    again; without it, every cell goes through nbconvert, as one notebook."""
+    again (``grader.kept``); without it, every cell goes through nbconvert, as one notebook."""
     try:
         node, _ = read_node(read_notebook_bytes(path))
     except InvalidNotebook as error:
@@ -142,7 +142,7 @@ def _render(node) -> dict[int, str]:
 
 
 # the course's cells, the same text, outputs and metadata in every copy of its notebook
-_CELLS = Kept(count=4096, characters=64_000_000)
+_CELLS = Kept(count=2048, characters=16_000_000)
 
 
 def prepare() -> None:

@@ -17,8 +17,8 @@ from pygments.token import Text
 
 from grader.kept import Kept
 
-_CELLS = Kept(count=2048, characters=32_000_000)
-_FUNCTIONS = Kept(count=2048, characters=32_000_000)
+_CELLS = Kept(count=1024, characters=4_000_000)
+_FUNCTIONS = Kept(count=1024, characters=4_000_000)
 
 
 @lru_cache(maxsize=1)

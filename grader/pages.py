@@ -4,8 +4,8 @@ A page (nbconvert appendix, highlighted code) costs more CPU than grading the no
 must not be drawn on the thread that collects results: ``PagePool`` renders them on ``jobs``
 processes, a bounded number in flight, so memory stays flat however large the class. Each
 worker builds its exporter, templates and lexer once, and keeps the cells it drew
-(``grader.appendix``): the course's cells, the same in every student's copy, are drawn once
-per worker, not once per page.
+(``grader.appendix``): the course's cells, the same in every student's copy, are drawn twice
+per worker (kept the second time), not once per page.
 """
 from __future__ import annotations
 
