@@ -77,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the per-student HTML pages (results.json, grades.csv and index.html "
                             "are still written)")
     grade.add_argument("--force", action="store_true",
-                       help="regrade every notebook, even those the gradebook has graded unchanged")
+                       help="regrade every notebook, even those the gradebook has graded unchanged, and "
+                            "run every graded function (no run kept from before, or from another "
+                            "student's identical code, is reused)")
     grade.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where bubblewrap is missing, with process limits alone "
@@ -214,6 +216,7 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor)
             if arguments.force or not book.is_current(submission_id, key):
                 todo.append((submission_id, path, key))
         progress = Progress(len(todo), enabled=not arguments.quiet and sys.stderr.isatty())
+        verdicts = None
         if todo:
             with contextlib.ExitStack() as stack:
                 if executor == "dask":  # student code runs on the workers, each under its sandbox
@@ -227,7 +230,12 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor)
                     sandbox = _sandbox(assignment, [out], [Path(p) for p in arguments.paths],
                                        required=not arguments.no_sandbox, quiet=arguments.quiet)
                     zygote = stack.enter_context(zygote_for(assignment, sandbox))
-                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs)
+                    # a function run before with the same key (this batch, or kept in the
+                    # gradebook) is not run again; --force runs every one and replaces what is kept
+                    from grader.verdicts import Verdicts
+                    store = stack.enter_context(contextlib.closing(book.verdict_store()))
+                    verdicts = Verdicts(store, reuse=not arguments.force)
+                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs, verdicts)
                 pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
                 try:
                     for (submission_id, path, key), result in graded:
@@ -248,7 +256,9 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor)
     if not arguments.quiet:
         reused = len(notebooks) - len(todo)
         kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
-        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
+        same = (f"; {verdicts.reused} graded function(s) not run again (the same code as one run "
+                "before)" if verdicts is not None and verdicts.reused else "")
+        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}{same}; reports in {out}/")
 
 
 def _open_gradebook(path: Path, assignment: str) -> Gradebook:
@@ -258,14 +268,14 @@ def _open_gradebook(path: Path, assignment: str) -> Gradebook:
         raise UsageError(f"cannot open the gradebook {path}: {error}") from None
 
 
-def _grade_in_parallel(zygote, assignment, todo, jobs):
+def _grade_in_parallel(zygote, assignment, todo, jobs, verdicts=None):
     """(item, result) for every item of ``todo`` as each finishes; at most a few in flight, so
     memory stays flat however many notebooks there are."""
     items = iter(todo)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         def submit(item):
             submission_id, path, _ = item
-            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id)
+            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id, verdicts)
             in_flight[future] = item
 
         in_flight: dict = {}
@@ -293,9 +303,9 @@ def _sandbox(assignment, outputs: list[Path], submissions: list[Path], required:
     return sandbox
 
 
-def _grade_safely(zygote, assignment, path, submission_id) -> SubmissionResult:
+def _grade_safely(zygote, assignment, path, submission_id, verdicts=None) -> SubmissionResult:
     try:
-        return grade_notebook(zygote, assignment, path, submission_id)
+        return grade_notebook(zygote, assignment, path, submission_id, verdicts=verdicts)
     except Exception as error:  # a grader bug on one notebook must not cost the batch
         return SubmissionResult(submission_id, str(path), "invalid",
                                 f"the grader failed on this notebook: {type(error).__name__}: {error}",

@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS shapes (
     statements INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS shapes_by_id ON shapes (assignment, id);
+CREATE TABLE IF NOT EXISTS verdicts (
+    key   TEXT NOT NULL,         -- what a graded function's run depends on (grader.verdict_keys)
+    exact TEXT NOT NULL,         -- "" or, for a run that names places, the digest of its cells
+    run   BLOB NOT NULL,         -- the run, as plain data (grader.verdicts)
+    PRIMARY KEY (key, exact)
+);
 CREATE TABLE IF NOT EXISTS drawn (
     assignment TEXT NOT NULL,
     id         TEXT NOT NULL,
@@ -340,6 +346,9 @@ class Gradebook:
         return self._connection.execute("SELECT COUNT(*) FROM results WHERE assignment = ?",
                                         (self.assignment,)).fetchone()[0]
 
+    def verdict_store(self) -> VerdictStore:
+        return VerdictStore(self.path)
+
     def close(self) -> None:
         self._connection.close()
 
@@ -348,3 +357,26 @@ class Gradebook:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class VerdictStore:
+    """The gradebook's kept runs of graded functions, by key, on a connection of its own: the
+    grading threads use it (one at a time, under the caller's lock) while another records results."""
+
+    def __init__(self, path: Path):
+        self._connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA busy_timeout=30000")
+
+    def find(self, key: str, exact: str) -> bytes | None:
+        row = self._connection.execute("SELECT run FROM verdicts WHERE key = ? AND exact = ?",
+                                       (key, exact)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def keep(self, rows: list[tuple[str, str, bytes]]) -> None:
+        """Commit one notebook's new runs together (replacing any kept under the same key)."""
+        with self._connection:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?)", rows)
+
+    def close(self) -> None:
+        self._connection.close()

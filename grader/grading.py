@@ -13,13 +13,15 @@ from grader.extract import Submission, extract
 from grader.notebook import InvalidNotebook, load_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
 from grader.runner import Chain, FunctionRun, Outcome, run_submission
+from grader.verdicts import Verdicts
 from grader.zygote import Zygote
 
 _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submission_id: str,
-                   only: tuple[str, ...] = ()) -> SubmissionResult:
+                   only: tuple[str, ...] = (), verdicts: Verdicts | None = None) -> SubmissionResult:
+    """With ``verdicts``, a function run before with the same key is not run again."""
     started = time.perf_counter()
     graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
@@ -30,8 +32,9 @@ def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submissio
                                 seconds=time.perf_counter() - started)
     submission = extract(notebook, assignment.ignored_modules)
     chosen = [function for function in assignment.functions if not only or function.name in only]
-    run = run_submission(zygote, assignment, submission,
-                         [function for function in chosen if submission.defines(function.name)])
+    present = [function for function in chosen if submission.defines(function.name)]
+    run = (verdicts.run_submission(zygote, assignment, submission, present) if verdicts is not None
+           else run_submission(zygote, assignment, submission, present))
     warnings = list(submission.warnings) + [w for w in run.load_warnings if w not in submission.warnings]
     headings = _headings(notebook)
     results = [grade_function(assignment, submission, function, run.functions.get(function.name),
