@@ -41,9 +41,12 @@ class Verdicts:
         """What ``runner.run_submission`` returns, running only the functions not run before."""
         shared = context(assignment, bool(getattr(zygote, "sandboxed", False)))
         defined = sorted(set(submission.functions) & set(assignment.graded_names))
-        statements = read_program(submission)
-        keys = function_keys(shared, submission, [f.name for f in functions], defined, statements)
-        loading = program_key(shared, submission, statements)
+        try:
+            statements = read_program(submission)
+            keys = function_keys(shared, submission, [f.name for f in functions], defined, statements)
+            loading = program_key(shared, submission, statements)
+        except (ValueError, RecursionError, MemoryError, SyntaxError):  # a tree too deep or too large
+            return run_submission(zygote, assignment, submission, functions)  # to say: run, keep nothing
         found: dict[str, FunctionRun] = {}
         warnings = None
         if self.reuse:
