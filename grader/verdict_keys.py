@@ -229,9 +229,11 @@ def _names(node: ast.AST) -> tuple[frozenset[str], bool]:
             dynamic = dynamic or child.attr in DYNAMIC_ATTRIBUTES
         elif isinstance(child, (ast.Global, ast.Nonlocal)):
             names.update(child.names)
-        elif isinstance(child, (ast.Import, ast.ImportFrom)):
-            modules = [alias.name for alias in child.names] + [getattr(child, "module", None) or ""]
-            dynamic = dynamic or any(module.split(".")[0] in DYNAMIC_NAMES for module in modules)
+        elif isinstance(child, ast.Import):  # ``import sys`` is used through the name sys; an alias hides it
+            dynamic = dynamic or any(alias.asname and alias.name.split(".")[0] in DYNAMIC_NAMES
+                                     for alias in child.names)
+        elif isinstance(child, ast.ImportFrom):
+            dynamic = dynamic or (child.module or "").split(".")[0] in DYNAMIC_NAMES
     return frozenset(names), dynamic
 
 

@@ -21,7 +21,7 @@ from grader.runner import Chain, FunctionRun, Outcome, SubmissionRun, run_submis
 from grader.verdict_keys import Key, context, function_keys, program_key, read_program
 
 _SETTLED = ("returned", "raised")
-_REMEMBERED = 4096  # runs held in memory (the gradebook holds them all)
+_REMEMBERED_BYTES = 16 << 20  # runs held in memory, the latest first (the gradebook holds them all)
 
 
 class Verdicts:
@@ -34,6 +34,7 @@ class Verdicts:
         self.reuse = reuse
         self.reused = 0  # functions not run again, this batch
         self._memory: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._memory_bytes = 0
         self._lock = threading.Lock()
 
     def run_submission(self, zygote, assignment: Assignment, submission: Submission,
@@ -122,10 +123,13 @@ class Verdicts:
                 self.store.keep(rows)
 
     def _remember(self, verdict: str, exact: str, data: bytes) -> None:
+        """Hold ``data`` in memory, forgetting the least recently used past the byte budget, so
+        memory stays flat however large the class."""
+        replaced = self._memory.pop((verdict, exact), None)
+        self._memory_bytes += len(data) - (len(replaced) if replaced is not None else 0)
         self._memory[(verdict, exact)] = data
-        self._memory.move_to_end((verdict, exact))
-        while len(self._memory) > _REMEMBERED:
-            self._memory.popitem(last=False)
+        while self._memory_bytes > _REMEMBERED_BYTES and len(self._memory) > 1:
+            self._memory_bytes -= len(self._memory.popitem(last=False)[1])
 
 
 def _exactness(run: FunctionRun, key: Key) -> str:

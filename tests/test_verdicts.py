@@ -92,7 +92,7 @@ def test_what_could_change_a_verdict_runs_again_and_what_cannot_is_reused(tmp_pa
     assert "1 graded function(s) not run again" in printed
 
 
-def test_a_timed_out_function_is_not_kept(tmp_path, assignment):
+def test_a_timed_out_function_is_not_kept(tmp_path, sandbox):
     folder, out = tmp_path / "class", tmp_path / "out"
     folder.mkdir()
     loops = "def initialize_adam(parameters):\n    while True:\n        pass"
@@ -104,7 +104,7 @@ def test_a_timed_out_function_is_not_kept(tmp_path, assignment):
     limited = load_assignment("rnn_step_by_step", timeout=0.5)
     submission = extract(load_notebook(path), limited.ignored_modules)
     defined = sorted(set(submission.functions) & set(limited.graded_names))
-    keys = function_keys(context(limited, True), submission, ["rnn_cell_forward", "initialize_adam"], defined)
+    keys = function_keys(context(limited, sandbox is not None), submission, ["rnn_cell_forward", "initialize_adam"], defined)
     store = VerdictStore(out / "gradebook.sqlite")
     try:
         assert store.find(keys["rnn_cell_forward"].verdict, "") is not None  # the table is the one used
