@@ -5,6 +5,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import hints
 from grader.assignment import Assignment, GradedFunction
@@ -13,8 +14,10 @@ from grader.extract import Submission, extract
 from grader.notebook import InvalidNotebook, load_notebook
 from grader.results import CASE_STATUSES, CaseResult, FunctionResult, SubmissionResult, worst
 from grader.runner import Chain, FunctionRun, Outcome, run_submission
-from grader.verdicts import Verdicts
 from grader.zygote import Zygote
+
+if TYPE_CHECKING:
+    from grader.verdicts import Verdicts
 
 _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
 
