@@ -10,8 +10,8 @@ function cannot reach do not matter. A program that reaches names dynamically (`
 ``globals()``, ``sys.modules``, frames, ...) is keyed whole, positions and text included.
 
 Where positions can show in a run (a traceback, a warning printed with its line), the run is
-kept with an exact digest of the cells involved too (``Key.exact``), and reused only for the
-same cells at the same places.
+kept with an exact digest of the statements involved too (their cells, lines and text:
+``Key.exact``), and reused only for the same statements at the same places.
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ class _Statement:
     is_def: bool
     constant: bool  # an assignment of a literal: it cannot fail at load
     where: str  # its cell, first line and text: what a warning or traceback can show of it
+    load_where: str  # the same of what runs at load (a def's decorators and signature)
 
 
 def context(assignment, sandboxed: bool) -> str:
@@ -110,8 +111,10 @@ def program_key(shared: str, submission: Submission, statements: list[_Statement
             digest.update(statement.tree.encode() + b"\x00")
         elif statement.load_tree:
             digest.update(statement.load_tree.encode() + b"\x00")
-        if index in at_load or (statement.load_tree and not statement.constant):
+        if index in at_load:
             digest.update(statement.where.encode() + b"\x00")
+        elif statement.load_tree and not statement.constant:
+            digest.update(statement.load_where.encode() + b"\x00")
     return digest.hexdigest()
 
 
@@ -119,7 +122,6 @@ def function_keys(shared: str, submission: Submission, names: list[str], defined
                   statements: list[_Statement] | None = None) -> dict[str, Key]:
     """The key of each graded function ``names`` the submission defines."""
     statements = statements if statements is not None else read_program(submission)
-    sources = {cell.cell: cell.source for cell in submission.program}
     keys = {}
     for name in names:
         full = _reachable(statements, name)
@@ -133,8 +135,9 @@ def function_keys(shared: str, submission: Submission, names: list[str], defined
                 digest.update(b"F" + statement.tree.encode() + b"\x00")
             elif statement.load_tree:
                 digest.update(b"L" + statement.load_tree.encode() + b"\x00")
-        cells = sorted({statements[i].cell for i in full} | {s.cell for s in statements if s.load_tree})
-        exact = hashlib.sha256(repr([(cell, sources[cell]) for cell in cells]).encode()).hexdigest()
+        # what a traceback or a printed warning can show: the included statements' places and lines
+        exact = hashlib.sha256(repr([s.where for i, s in enumerate(statements)
+                                     if i in full or s.load_tree]).encode()).hexdigest()
         if dynamic:  # it may read its own text, places or frames: only the same program is the same
             digest.update(b"exact" + exact.encode())
         keys[name] = Key(digest.hexdigest(), exact)
@@ -174,7 +177,11 @@ def read_program(submission: Submission) -> list[_Statement]:
             node = tree.body[index]
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             where = f"{cell.cell}:{first}:" + "\n".join(lines[first - 1:node.end_lineno])
-            found.append(_statement(cell.cell, node, where))
+            body = getattr(node, "body", None)
+            header = (max(body[0].lineno - 1, node.lineno) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      else node.end_lineno)
+            found.append(_statement(cell.cell, node, where,
+                                    f"{cell.cell}:{first}:" + "\n".join(lines[first - 1:header])))
     return found
 
 
@@ -193,7 +200,7 @@ def _parsed(source: str) -> ast.Module:
     return tree
 
 
-def _statement(cell: int, node: ast.stmt, where: str) -> _Statement:
+def _statement(cell: int, node: ast.stmt, where: str, load_where: str) -> _Statement:
     tree = ast.dump(node)
     uses, dynamic = _names(node)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -215,7 +222,7 @@ def _statement(cell: int, node: ast.stmt, where: str) -> _Statement:
     is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     constant = isinstance(node, (ast.Assign, ast.AnnAssign))
     return _Statement(cell, tree, binds, uses, dynamic, load_tree, load_uses, load_dynamic, is_def,
-                      constant, where)
+                      constant, where, load_where)
 
 
 def _names(node: ast.AST) -> tuple[frozenset[str], bool]:
