@@ -484,6 +484,13 @@ def scores_by_id(run: GraderRun) -> dict[str, float]:
     return {entry.get("id"): float(entry.get("score", 0.0)) for entry in run.results.get("submissions", [])}
 
 
+def timed_out(run: GraderRun) -> set[str]:
+    """The notebooks with a function that ran out of time (planned hangs, and any the machine's
+    load made too slow): their scores depend on the load."""
+    return {entry.get("id") for entry in run.results.get("submissions", [])
+            if any(function.get("status") == "timeout" for function in entry.get("functions", []))}
+
+
 def shares_text(counts: tuple[int, int]) -> str:
     definitions, distinct = counts
     return (f"{definitions} graded definitions, {distinct} distinct syntax trees "
@@ -1032,7 +1039,9 @@ def benchmark(arguments, workdir: Path) -> int:
               run_grader("copied class, ordinary notebooks, no pages", copied_ordinary,
                          workdir / "out-copied-ordinary", benign, arguments.jobs, arguments.timeout, pages=False))
     for run, like in zip(copied, (full, benign_run)):  # the same students, the same scores
-        differ = [i for i, score in scores_by_id(run).items() if scores_by_id(like).get(i) != score]
+        timed = timed_out(run) | timed_out(like)  # a call that ran out of time on a busy machine
+        differ = [i for i, score in scores_by_id(run).items()
+                  if i not in timed and scores_by_id(like).get(i) != score]
         if differ:
             run.problems.append(f"{len(differ)} notebook(s) of the copied class scored otherwise than in "
                                 f"the distinct class: {', '.join(differ[:3])}")
