@@ -13,7 +13,14 @@ What it does, in one run on one set of notebooks:
    mistakes, plus about 2 % that hang (``while True: pass`` inside a graded function) and
    about 2 % that crash (``os._exit(1)`` inside a graded function; one raises instead). The
    first code cell and every cell that defines a function get a comment with the student
-   number: no two files, and no two students' functions, are the same text.
+   number, and every graded function a harmless first statement (``_version = ...``): in the
+   *distinct* class it carries the student number, so no two students' functions have the same
+   syntax tree and the grader cannot reuse one student's run for another. A second, *copied*
+   class of the same students is drawn with the duplication of a real class (on 31 public
+   student copies of the RNN notebook, 247 graded definitions have 111 distinct syntax trees):
+   each graded function is the student's own with about that probability, else a copy of one
+   an earlier student of the same sample wrote. The summary gives both classes' figures, each
+   labelled, and the share of distinct syntax trees measured in each.
 2. **grader.** Times ``grader grade DIR --out OUT --jobs J --quiet --timeout T`` as a
    subprocess (wall clock), reads ``OUT/results.json`` for the per-notebook latency (median and
    p95 of each submission's ``seconds``) and checks that every notebook got a result. Peak
@@ -101,6 +108,9 @@ HOSTILE_CODE = {
     "raise": "raise RuntimeError('benchmark: a crash')",
 }
 EXPECTED_STATUS = {"hang": "timeout", "exit": "error", "raise": "error"}
+# a real class: on 31 public student copies of the RNN notebook, 247 graded definitions have 111
+# distinct syntax trees
+REAL_DISTINCT_SHARE = 111 / 247
 
 
 class BenchError(Exception):
@@ -300,14 +310,52 @@ def plan_students(count: int, seed: int) -> list[Student]:
     return [Student(number, variant, kind, target) for number, (variant, kind, target) in enumerate(kinds, start=1)]
 
 
-def make_notebooks(folder: Path, students: list[Student]) -> dict[int, Path]:
-    """Write each student's notebook as ``folder/<student>/RNN.ipynb``."""
+def draw_versions(students: list[Student], graded: tuple[str, ...], share: float, seed: int) -> dict:
+    """(student number, function) -> the version of the function the student hands in: their
+    own with a probability calibrated so that, counting the first writer of each sample's
+    function, about ``share`` of all definitions are distinct; else a copy of a version an
+    earlier student of the same sample wrote."""
+    pools: dict[tuple[str, str], list[str]] = {}
+    total = len(students) * len(graded)
+    firsts = len({(student.variant, name) for student in students for name in graded})
+    chance = max(0.0, (share * total - firsts) / max(total - firsts, 1))
+    draw = random.Random(seed + 1)
+    versions = {}
+    for student in students:
+        for name in graded:
+            pool = pools.setdefault((student.variant, name), [])
+            if not pool or draw.random() < chance:
+                pool.append(f"{student.number:04d}")
+                versions[(student.number, name)] = pool[-1]
+            else:
+                versions[(student.number, name)] = draw.choice(pool)
+    return versions
+
+
+def distinct_trees(paths: dict[int, Path], graded: tuple[str, ...]) -> tuple[int, int]:
+    """(graded definitions, distinct syntax trees among them) over the notebooks."""
+    import ast
+    trees = []
+    for path in paths.values():
+        functions = extract(load_notebook(path)).functions
+        trees += [(name, ast.dump(ast.parse(functions[name].source))) for name in graded if name in functions]
+    return len(trees), len(set(trees))
+
+
+def make_notebooks(folder: Path, students: list[Student], graded: tuple[str, ...],
+                   versions: dict | None = None) -> dict[int, Path]:
+    """Write each student's notebook as ``folder/<student>/RNN.ipynb``, each graded function
+    with its version (``draw_versions``; by default the student's own)."""
     sources = {variant: nbformat.read(SUBMISSIONS / variant / NOTEBOOK_NAME, as_version=4) for variant in MIX}
     paths = {}
     for student in students:
         notebook = copy.deepcopy(sources[student.variant])
         if student.hostile:
             inject(notebook, student.target, HOSTILE_CODE[student.hostile])
+        for name in graded:
+            version = (versions or {}).get((student.number, name), f"{student.number:04d}")
+            if any(cell.cell_type == "code" and f"def {name}(" in cell.source for cell in notebook.cells):
+                inject(notebook, name, f"_version = '{version}'  # benchmark: whose code this is")
         mark_student(notebook, student)
         path = folder / student.name / NOTEBOOK_NAME
         path.parent.mkdir(parents=True)
@@ -430,6 +478,23 @@ def check_results(run: GraderRun, students: list[Student]) -> None:
         if statuses.get(student.target) != want:
             run.problems.append(f"{student.id} ({student.kind}): {student.target} is "
                                 f"{statuses.get(student.target)}, expected {want}")
+
+
+def scores_by_id(run: GraderRun) -> dict[str, float]:
+    return {entry.get("id"): float(entry.get("score", 0.0)) for entry in run.results.get("submissions", [])}
+
+
+def timed_out(run: GraderRun) -> set[str]:
+    """The notebooks with a function that ran out of time (planned hangs, and any the machine's
+    load made too slow): their scores depend on the load."""
+    return {entry.get("id") for entry in run.results.get("submissions", [])
+            if any(function.get("status") == "timeout" for function in entry.get("functions", []))}
+
+
+def shares_text(counts: tuple[int, int]) -> str:
+    definitions, distinct = counts
+    return (f"{definitions} graded definitions, {distinct} distinct syntax trees "
+            f"({distinct / max(definitions, 1):.1%}; a real class: 111/247 = {REAL_DISTINCT_SHARE:.1%})")
 
 
 def scores_by_kind(run: GraderRun, students: list[Student]) -> dict[str, list[float]]:
@@ -821,7 +886,8 @@ def latency_text(seconds: list[float], decimals: int = 0) -> str:
 
 def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, floor: FloorRun,
                   agree: tuple[int, int], check: CheckRun | None,
-                  nbgrader: NbgraderRun | None, scores: dict[str, list[float]]) -> list[str]:
+                  nbgrader: NbgraderRun | None, scores: dict[str, list[float]],
+                  copied: tuple[GraderRun, GraderRun], trees: dict[str, tuple[int, int]]) -> list[str]:
     hangs = sum(s.hostile == "hang" for s in students)
     crashes = sum(s.hostile in ("exit", "raise") for s in students)
     lines = [
@@ -835,7 +901,10 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
         f"{crashes} crash (seed {arguments.seed})",
         f"grader            --jobs {arguments.jobs} --timeout {arguments.timeout:g} s per call "
         f"(a hang costs that much once)",
+        f"distinct class    {shares_text(trees['distinct'])}: no run can be reused",
+        f"copied class      {shares_text(trees['copied'])}: the same students, functions copied as in a real class",
         "",
+        "DISTINCT CLASS (every student's graded functions their own)",
         f"grader, all {full.notebooks}, with student pages  {full.wall:7.2f} s wall  {full.rate:7.1f} notebooks/s  "
         f"{latency_text(full.latencies)}",
         f"  peak memory     {memory_text(full)}",
@@ -849,6 +918,14 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
         f"  floor scores equal to the grader's on {agree[0]}/{agree[1]} notebooks",
         f"ratio grader/floor               {benign_run.rate / floor.rate:.3f}  "
         f"(floor is {floor.rate / benign_run.rate:.1f}x faster; same {floor.notebooks} notebooks)",
+        "COPIED CLASS (graded functions copied as in a real class; runs of equal code reused)",
+        f"grader, all {copied[0].notebooks}, with student pages  {copied[0].wall:7.2f} s wall  "
+        f"{copied[0].rate:7.1f} notebooks/s  {latency_text(copied[0].latencies)}",
+        f"grader, {copied[1].notebooks} ordinary, no pages {copied[1].wall:7.2f} s wall  {copied[1].rate:7.1f} "
+        f"notebooks/s  {latency_text(copied[1].latencies)}",
+        f"ratio grader/floor               {copied[1].rate / floor.rate:.3f}  (copied class; the floor is "
+        f"the distinct class's, it reuses nothing)",
+        "",
     ]
     if nbgrader is not None:
         per = nbgrader.wall / nbgrader.notebooks
@@ -858,7 +935,9 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
             f"{nbgrader.crashers} crashing, no hanging; {nbgrader.autograded}/{nbgrader.notebooks} autograded, "
             f"exit {nbgrader.exit_code})",
             f"ratio grader/nbgrader            {benign_run.rate / nbgrader.rate:.1f}  (grader on the ordinary "
-            f"notebooks; {full.rate / nbgrader.rate:.1f} with the hangs and crashes in)",
+            f"notebooks; {full.rate / nbgrader.rate:.1f} with the hangs and crashes in; distinct class)",
+            f"ratio grader/nbgrader, copied    {copied[1].rate / nbgrader.rate:.1f}  (ordinary notebooks; "
+            f"{copied[0].rate / nbgrader.rate:.1f} with the hangs and crashes in and pages)",
         ]
     else:
         lines.append("nbgrader          skipped (--skip-nbgrader)")
@@ -872,7 +951,7 @@ def print_summary(arguments, students, full: GraderRun, benign_run: GraderRun, f
         + f" x{len(values)}" for kind, values in sorted(scores.items())))
     if nbgrader is not None:
         lines.append("nbgrader notes    " + ("none" if not nbgrader.problems else "; ".join(nbgrader.problems)))
-    problems = full.problems + benign_run.problems
+    problems = full.problems + benign_run.problems + copied[0].problems + copied[1].problems
     if check is not None and check.output:
         problems.append(f"grader check of a correct notebook exited 1: {check.output}")
     lines.append("problems          " + ("none" if not problems else "; ".join(problems)))
@@ -932,20 +1011,40 @@ def benchmark(arguments, workdir: Path) -> int:
     arguments.load_before_value = os.getloadavg()[0]
     say(f"[bench] working in {workdir}; grader: {' '.join(grader_command()[0])}")
     students = plan_students(arguments.notebooks, arguments.seed)
-    everyone, ordinary = workdir / "notebooks", workdir / "ordinary"
-    paths = make_notebooks(everyone, students)
+    graded = load_assignment(ASSIGNMENT).graded_names
     benign = [s for s in students if not s.hostile]
-    for student in benign:
-        (ordinary / student.name).mkdir(parents=True)
-        shutil.copy(paths[student.number], ordinary / student.name / NOTEBOOK_NAME)
-    say(f"[bench] made {len(students)} notebooks ({len(benign)} ordinary) in {everyone}")
+    classes = {}
+    for label, versions in (("distinct", None),
+                            ("copied", draw_versions(students, graded, REAL_DISTINCT_SHARE, arguments.seed))):
+        everyone, ordinary = workdir / label / "notebooks", workdir / label / "ordinary"
+        paths = make_notebooks(everyone, students, graded, versions)
+        for student in benign:
+            (ordinary / student.name).mkdir(parents=True)
+            shutil.copy(paths[student.number], ordinary / student.name / NOTEBOOK_NAME)
+        classes[label] = (everyone, ordinary, paths, distinct_trees(paths, graded))
+        say(f"[bench] made the {label} class: {len(students)} notebooks ({len(benign)} ordinary) in {everyone}; "
+            f"{shares_text(classes[label][3])}")
+    everyone, ordinary, paths, _ = classes["distinct"]
     warm_up(workdir, paths[benign[0].number], workdir / "warm-up")
 
     # with the student pages, as an instructor runs it; then, like for like with the floor and
-    # with nbgrader's autograde (neither draws feedback pages), without them
+    # with nbgrader's autograde (neither draws feedback pages), without them; each class from a
+    # gradebook of its own, so nothing is reused from another class or an earlier run
     full = run_grader("all notebooks", everyone, workdir / "out-all", students, arguments.jobs, arguments.timeout)
     benign_run = run_grader("ordinary notebooks, no pages", ordinary, workdir / "out-ordinary", benign,
                             arguments.jobs, arguments.timeout, pages=False)
+    copied_everyone, copied_ordinary, _, _ = classes["copied"]
+    copied = (run_grader("copied class, all notebooks", copied_everyone, workdir / "out-copied-all", students,
+                         arguments.jobs, arguments.timeout),
+              run_grader("copied class, ordinary notebooks, no pages", copied_ordinary,
+                         workdir / "out-copied-ordinary", benign, arguments.jobs, arguments.timeout, pages=False))
+    for run, like in zip(copied, (full, benign_run)):  # the same students, the same scores
+        timed = timed_out(run) | timed_out(like)  # a call that ran out of time on a busy machine
+        differ = [i for i, score in scores_by_id(run).items()
+                  if i not in timed and scores_by_id(like).get(i) != score]
+        if differ:
+            run.problems.append(f"{len(differ)} notebook(s) of the copied class scored otherwise than in "
+                                f"the distinct class: {', '.join(differ[:3])}")
     say(f"[floor] grading {len(benign)} ordinary notebooks in this process")
     try:
         floor = run_floor(benign, paths, arguments.timeout)
@@ -965,13 +1064,14 @@ def benchmark(arguments, workdir: Path) -> int:
         compare_nbgrader(nbgrader, chosen, full)
 
     lines = print_summary(arguments, students, full, benign_run, floor, agree, check, nbgrader,
-                          scores_by_kind(full, students))
+                          scores_by_kind(full, students), copied, {label: c[3] for label, c in classes.items()})
     say("\n".join(lines))
     if arguments.json:
         write_json(arguments.json, arguments, students, full, benign_run, floor, check, nbgrader, lines)
-    failed = full.exit_code != 0 or benign_run.exit_code != 0 or any(
-        marker in problem for problem in full.problems + benign_run.problems
-        for marker in ("no result", "not graded", "cannot read", "did not score", "expected"))
+    runs = [full, benign_run, *copied]
+    failed = any(run.exit_code != 0 for run in runs) or any(
+        marker in problem for problem in [p for run in runs for p in run.problems]
+        for marker in ("no result", "not graded", "cannot read", "did not score", "expected", "scored otherwise"))
     return 1 if failed else 0
 
 

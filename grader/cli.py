@@ -78,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the per-student HTML pages (results.json, grades.csv and index.html "
                             "are still written)")
     grade.add_argument("--force", action="store_true",
-                       help="regrade every notebook, even those the gradebook has graded unchanged")
+                       help="regrade every notebook, even those the gradebook has graded unchanged, and "
+                            "run every graded function (no run kept from before, or from another "
+                            "student's identical code, is reused)")
     grade.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="grade even where bubblewrap is missing, with process limits alone "

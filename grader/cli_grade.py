@@ -70,6 +70,7 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor,
             progress.advance(submission_id)
 
         todo = _to_grade(notebooks, book, assignment.fingerprint, arguments.force, hashes, kept)
+        verdicts = None
         first = next(todo, None)  # no server started, nor sandbox probed, when nothing is to grade
         if first is not None:
             todo = itertools.chain([first], todo)
@@ -86,7 +87,13 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor,
                     sandbox = sandbox_or_note(assignment, [out], [Path(p) for p in arguments.paths],
                                               required=not arguments.no_sandbox, quiet=arguments.quiet)
                     zygote = stack.enter_context(zygote_for(assignment, sandbox))
-                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs, idle=book.commit_due)
+                    # a function run before with the same key (this batch, or kept in the
+                    # gradebook) is not run again; --force runs every one and replaces what is kept
+                    from grader.verdicts import Verdicts
+                    store = stack.enter_context(contextlib.closing(book.verdict_store()))
+                    verdicts = Verdicts(store, reuse=not arguments.force)
+                    graded = _grade_in_parallel(zygote, assignment, todo, arguments.jobs, verdicts,
+                                                idle=book.commit_due)
                 pages = None if arguments.no_pages else PagePool(out, assignment, arguments.jobs)
                 try:
                     for (submission_id, path, key), result in graded:
@@ -108,7 +115,9 @@ def _grade_group(arguments, assignment, notebooks, out: Path, formats, executor,
     if not arguments.quiet:
         reused = len(unchanged)
         kept = f" ({reused} unchanged since the last run, not regraded; --force regrades)" if reused else ""
-        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}; reports in {out}/")
+        same = (f"; {verdicts.reused} graded function(s) not run again (the same code as one run "
+                "before)" if verdicts is not None and verdicts.reused else "")
+        print(f"graded {len(ids) - invalid} notebook(s), {invalid} invalid{kept}{same}; reports in {out}/")
 
 
 def _to_grade(notebooks, book: Gradebook, fingerprint: str, force: bool, hashes: dict[str, str], unchanged):
@@ -146,7 +155,7 @@ def _open_gradebook(path: Path, assignment: str) -> Gradebook:
         raise UsageError(f"cannot open the gradebook {path}: {error}") from None
 
 
-def _grade_in_parallel(zygote, assignment, todo, jobs, idle=lambda: None):
+def _grade_in_parallel(zygote, assignment, todo, jobs, verdicts=None, idle=lambda: None):
     """((id, path, key), result) for every (id, path, key, bytes) of ``todo`` as each finishes;
     at most a few in flight, so memory stays flat however many notebooks there are. ``idle`` is
     called when no result has come for a quarter of a second."""
@@ -154,7 +163,7 @@ def _grade_in_parallel(zygote, assignment, todo, jobs, idle=lambda: None):
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         def submit(item):
             submission_id, path, key, data = item
-            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id, data)
+            future = pool.submit(_grade_safely, zygote, assignment, path, submission_id, data, verdicts)
             in_flight[future] = (submission_id, path, key)
 
         in_flight: dict = {}
@@ -171,9 +180,9 @@ def _grade_in_parallel(zygote, assignment, todo, jobs, idle=lambda: None):
                     submit(following)
 
 
-def _grade_safely(zygote, assignment, path, submission_id, data) -> SubmissionResult:
+def _grade_safely(zygote, assignment, path, submission_id, data, verdicts=None) -> SubmissionResult:
     try:
-        return grade_notebook(zygote, assignment, path, submission_id, data=data)
+        return grade_notebook(zygote, assignment, path, submission_id, data=data, verdicts=verdicts)
     except Exception as error:  # a grader bug on one notebook must not cost the batch
         return SubmissionResult(submission_id, str(path), "invalid",
                                 f"the grader failed on this notebook: {type(error).__name__}: {error}",

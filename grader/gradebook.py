@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from grader import __version__
+from grader.gradebook_schema import SCHEMA as _SCHEMA
 from grader.regrade import Change, changes_between, history_row
 from grader.results import SubmissionResult
 
@@ -32,76 +33,6 @@ FILE_NAME = "gradebook.sqlite"
 # this often (a kill -9 loses at most the last fraction of a second of results, graded again)
 COMMIT_SECONDS = 0.25
 COMMIT_RESULTS = 200
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    assignment   TEXT NOT NULL,
-    id           TEXT NOT NULL,
-    path         TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    fingerprint  TEXT NOT NULL,
-    grader       TEXT NOT NULL,
-    status       TEXT NOT NULL,
-    score        REAL NOT NULL,
-    graded_at    TEXT NOT NULL,
-    result       TEXT NOT NULL,
-    PRIMARY KEY (assignment, id)
-);
-CREATE TABLE IF NOT EXISTS history (
-    assignment   TEXT NOT NULL,
-    id           TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    fingerprint  TEXT NOT NULL,
-    grader       TEXT NOT NULL,
-    status       TEXT NOT NULL,
-    score        REAL NOT NULL,
-    graded_at    TEXT NOT NULL,
-    functions    TEXT NOT NULL   -- {function: [score, {case: status}]}
-);
-CREATE TABLE IF NOT EXISTS changes (
-    assignment TEXT NOT NULL,
-    run        TEXT NOT NULL,    -- when the grading that made the change started
-    id         TEXT NOT NULL,
-    function   TEXT NOT NULL,
-    old_score  REAL NOT NULL,
-    new_score  REAL NOT NULL,
-    old_total  REAL NOT NULL,
-    new_total  REAL NOT NULL,
-    cases      TEXT NOT NULL,
-    cause      TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS adjustments (
-    assignment TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    function   TEXT NOT NULL,
-    points     REAL NOT NULL,    -- the function's score, in place of the graded one
-    reason     TEXT NOT NULL,
-    by         TEXT NOT NULL,
-    at         TEXT NOT NULL,
-    PRIMARY KEY (assignment, id, function)
-);
-CREATE TABLE IF NOT EXISTS late (
-    assignment TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    percent    REAL NOT NULL,    -- taken off the score
-    reason     TEXT NOT NULL,
-    PRIMARY KEY (assignment, id)
-);
-CREATE TABLE IF NOT EXISTS shapes (
-    assignment TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    function   TEXT NOT NULL,    -- "" marks a submission read with no code of its own
-    digest     TEXT NOT NULL,    -- of its own code, normalised (grader.similarity)
-    statements INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS shapes_by_id ON shapes (assignment, id);
-CREATE TABLE IF NOT EXISTS drawn (
-    assignment TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    adjustments TEXT NOT NULL,   -- the adjustments the student's page shows
-    PRIMARY KEY (assignment, id)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -154,6 +85,7 @@ class Gradebook:
         self.run = ""  # set by a grading run: the changes it records are grouped under it
         self._pending = 0  # results recorded and not yet committed
         self._opened = 0.0  # when their transaction began
+        self._verdicts = None  # the kept runs, when a batch uses them (verdict_store)
 
     def is_current(self, submission_id: str, key: Key) -> bool:
         row = self._connection.execute(
@@ -200,6 +132,8 @@ class Gradebook:
             self._connection.execute("RELEASE result")
             raise
         self._connection.execute("RELEASE result")
+        if self._verdicts is not None:
+            self._verdicts.write_into(self._connection)
         self._pending += 1
         if self._pending >= COMMIT_RESULTS or time.monotonic() - self._opened >= COMMIT_SECONDS:
             self.commit()
@@ -207,6 +141,10 @@ class Gradebook:
 
     def commit(self) -> None:
         """Commit the results recorded since the last commit (``close`` does too)."""
+        if self._verdicts is not None and self._verdicts.waiting():
+            if not self._connection.in_transaction:
+                self._connection.execute("BEGIN IMMEDIATE")
+            self._verdicts.write_into(self._connection)
         if self._connection.in_transaction:
             self._connection.execute("COMMIT")
         self._pending = 0
@@ -377,6 +315,14 @@ class Gradebook:
     def count(self) -> int:
         return self._connection.execute("SELECT COUNT(*) FROM results WHERE assignment = ?",
                                         (self.assignment,)).fetchone()[0]
+
+    def verdict_store(self):
+        """The kept runs of graded functions (``grader.verdicts``): read on a connection of their
+        own; new ones are written here, with the results, so no grading thread waits to write."""
+        from grader.verdict_store import VerdictStore
+
+        self._verdicts = VerdictStore(self.path)
+        return self._verdicts
 
     def close(self) -> None:
         try:

@@ -5,6 +5,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import hints
 from grader.assignment import Assignment, GradedFunction
@@ -15,12 +16,17 @@ from grader.results import CASE_STATUSES, CaseResult, FunctionResult, Submission
 from grader.runner import Chain, FunctionRun, Outcome, run_submission
 from grader.zygote import Zygote
 
+if TYPE_CHECKING:
+    from grader.verdicts import Verdicts
+
 _UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submission_id: str,
-                   only: tuple[str, ...] = (), data: bytes | None = None) -> SubmissionResult:
-    """``data``: the notebook's bytes when the caller has read them (``read_notebook_bytes``)."""
+                   only: tuple[str, ...] = (), data: bytes | None = None,
+                   verdicts: Verdicts | None = None) -> SubmissionResult:
+    """``data``: the notebook's bytes when the caller has read them (``read_notebook_bytes``).
+    With ``verdicts``, a function run before with the same key is not run again."""
     started = time.perf_counter()
     graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
@@ -31,8 +37,9 @@ def grade_notebook(zygote: Zygote, assignment: Assignment, path: Path, submissio
                                 seconds=time.perf_counter() - started)
     submission = extract(notebook, assignment.ignored_modules)
     chosen = [function for function in assignment.functions if not only or function.name in only]
-    run = run_submission(zygote, assignment, submission,
-                         [function for function in chosen if submission.defines(function.name)])
+    present = [function for function in chosen if submission.defines(function.name)]
+    run = (verdicts.run_submission(zygote, assignment, submission, present) if verdicts is not None
+           else run_submission(zygote, assignment, submission, present))
     warnings = list(submission.warnings) + [w for w in run.load_warnings if w not in submission.warnings]
     headings = _headings(notebook)
     results = [grade_function(assignment, submission, function, run.functions.get(function.name),

@@ -30,7 +30,8 @@ def _class(tmp_path, count):
     folder.mkdir()
     for number in range(count):
         write_notebook(folder / f"student{number:03}.ipynb",
-                       [HEADER, f"# student {number}", RNN_CELL_FORWARD, SLOW_FORWARD, INITIALIZE_ADAM])
+                       [HEADER, f"STUDENT = {number}  # each its own code: none reuses another's runs",
+                        RNN_CELL_FORWARD, SLOW_FORWARD, INITIALIZE_ADAM])
     return folder
 
 
