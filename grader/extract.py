@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grader.notebook import Cell, Notebook
 
@@ -37,6 +37,7 @@ class ProgramCell:
     source: str
     statements: tuple[int, ...]
     codes: tuple = ()  # those statements compiled (compiling runs nothing), filename "<cell N>"
+    nodes: tuple = field(default=(), compare=False, repr=False)  # those statements parsed
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def _extract(notebook: Notebook, ignored_modules: frozenset[str]) -> Submission:
             except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
                 warnings.append(_parse_warning(cell, error))
                 continue
-            program.append(ProgramCell(cell.number, source, tuple(kept), codes))
+            program.append(ProgramCell(cell.number, source, tuple(kept), codes,
+                                       tuple(tree.body[index] for index in kept)))
     if len(warnings) > _MAX_WARNINGS:  # a notebook of a thousand broken cells: the first say enough
         more = len(warnings) - _MAX_WARNINGS
         warnings = warnings[:_MAX_WARNINGS] + [f"and {more} more cells were skipped (not listed)"]

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import marshal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 
 from grader import __version__, codec
 from grader.environment import declared_packages
 from grader.extract import Submission
 
-KEY_FORMAT = "verdict-1"
+KEY_FORMAT = "verdict-2"
 
 # names through which code reaches other names than those it spells, or places and frames:
 # a program using any of them, where the function can reach it, is keyed whole
@@ -171,16 +173,16 @@ def read_program(submission: Submission) -> list[_Statement]:
     """The program's kept statements, as the keys see them (read once for all of them)."""
     found = []
     for cell in submission.program:
-        tree = _parsed(cell.source)
+        nodes = cell.nodes or tuple(_parsed(cell.source).body[index] for index in cell.statements)
+        codes = cell.codes if len(cell.codes) == len(nodes) else (None,) * len(nodes)
         lines = cell.source.splitlines()
-        for index in cell.statements:
-            node = tree.body[index]
+        for node, code in zip(nodes, codes):
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             where = f"{cell.cell}:{first}:" + "\n".join(lines[first - 1:node.end_lineno])
             body = getattr(node, "body", None)
             header = (max(body[0].lineno - 1, node.lineno) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                       else node.end_lineno)
-            found.append(_statement(cell.cell, node, where,
+            found.append(_statement(cell.cell, node, code, where,
                                     f"{cell.cell}:{first}:" + "\n".join(lines[first - 1:header])))
     return found
 
@@ -200,10 +202,13 @@ def _parsed(source: str) -> ast.Module:
     return tree
 
 
-def _statement(cell: int, node: ast.stmt, where: str, load_where: str) -> _Statement:
+def _statement(cell: int, node: ast.stmt, code, where: str, load_where: str) -> _Statement:
+    is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if is_def and code is not None:
+        return _def_statement(cell, node, code, where, load_where)
     tree = ast.dump(node)
     uses, dynamic = _names(node)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if is_def:
         arguments = node.args
         at_load = [*node.decorator_list, *arguments.defaults, *[d for d in arguments.kw_defaults if d],
                    *[a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
@@ -219,10 +224,45 @@ def _statement(cell: int, node: ast.stmt, where: str, load_where: str) -> _State
     else:  # a class body, an import, a constant: all of it runs at load
         load_tree, load_uses, load_dynamic = tree, uses, dynamic
         binds = _bound(node)
-    is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     constant = isinstance(node, (ast.Assign, ast.AnnAssign))
     return _Statement(cell, tree, binds, uses, dynamic, load_tree, load_uses, load_dynamic, is_def,
                       constant, where, load_where)
+
+
+def _def_statement(cell: int, node: ast.stmt, code, where: str, load_where: str) -> _Statement:
+    """A def read from its compiled code, as the interpreter will run it (walking and writing out
+    its syntax tree costs ten times more): the statement's code with every position taken out
+    stands for its tree; the names its code and nested code look up (globals, attributes) for
+    the names it uses. What runs at load is the statement's own code without the function's."""
+    tree = "code:" + hashlib.sha256(marshal.dumps(_placeless(code))).hexdigest()
+    names = _code_names(code)
+    dynamic = not names.isdisjoint(DYNAMIC_NAMES) or not names.isdisjoint(DYNAMIC_ATTRIBUTES)
+    outer = set(code.co_names) - {node.name}
+    constants = [c for c in code.co_consts if c is not None and not isinstance(c, CodeType)]
+    load_tree, load_uses, load_dynamic = "", frozenset(), False
+    if outer or constants:  # decorators, defaults or annotations
+        load_tree = f"{node.name}:code:" + hashlib.sha256(marshal.dumps(_placeless(
+            code.replace(co_consts=tuple(c.co_name if isinstance(c, CodeType) else c
+                                         for c in code.co_consts))))).hexdigest()
+        load_uses = frozenset(outer)
+        load_dynamic = not load_uses.isdisjoint(DYNAMIC_NAMES) or not load_uses.isdisjoint(DYNAMIC_ATTRIBUTES)
+    return _Statement(cell, tree, (node.name,), names, dynamic, load_tree, load_uses, load_dynamic, True,
+                      False, where, load_where)
+
+
+def _placeless(code: CodeType) -> CodeType:
+    """``code`` and the code nested in it without file name, first line or line table."""
+    return code.replace(co_filename="", co_firstlineno=1, co_linetable=b"",
+                        co_consts=tuple(_placeless(c) if isinstance(c, CodeType) else c
+                                        for c in code.co_consts))
+
+
+def _code_names(code: CodeType) -> frozenset[str]:
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            names |= _code_names(constant)
+    return frozenset(names)
 
 
 def _names(node: ast.AST) -> tuple[frozenset[str], bool]:
