@@ -30,7 +30,7 @@ What it does, in one run on one set of notebooks:
 3. **The floor.** The same grading in this one process with no isolation: load and extract with
    the engine's own modules, exec the extracted program, call each graded function on a deep
    copy of each case's inputs (other graded functions replaced by the reference) and compare
-   with ``grader.compare.compare_return``. Hanging and crashing notebooks are left out (the
+   with ``grader.core.compare.compare_return``. Hanging and crashing notebooks are left out (the
    floor cannot survive them); the ratio grader/floor uses the grader's run on the same
    non-hostile notebooks.
 4. **nbgrader.** In the benchmark's own virtual environment (``benchmarks/.nbgrader-venv``,
@@ -81,12 +81,12 @@ if str(REPO) not in sys.path:
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 
-from grader import runner  # noqa: E402
-from grader.assignment import load_assignment  # noqa: E402
-from grader.child import load_program  # noqa: E402
-from grader.compare import compare_return  # noqa: E402
-from grader.extract import extract  # noqa: E402
-from grader.notebook import load_notebook  # noqa: E402
+from grader.execution import runner  # noqa: E402
+from grader.core.assignment import load_assignment  # noqa: E402
+from grader.runtime.child import load_program  # noqa: E402
+from grader.core.compare import compare_return  # noqa: E402
+from grader.core.extract import extract  # noqa: E402
+from grader.core.notebook import load_notebook  # noqa: E402
 
 SUBMISSIONS = REPO / "submissions"
 NOTEBOOK_NAME = "RNN.ipynb"
@@ -558,7 +558,7 @@ def run_floor(students: list[Student], paths: dict[int, Path], timeout: float) -
 
 
 def program_of(submission) -> list:
-    """The extracted program in the form ``grader.child.load_program`` takes: compiled by the
+    """The extracted program in the form ``grader.runtime.child.load_program`` takes: compiled by the
     engine's own ``runner.compile_program`` where it has one, else (cell, source, statements)."""
     compile_program = getattr(runner, "compile_program", None)
     if compile_program is not None:

@@ -45,12 +45,12 @@ if str(REPO) not in sys.path:
 
 import nbformat  # noqa: E402
 
-from grader.assignment import load_assignment  # noqa: E402
-from grader.cluster import grade_on_dask  # noqa: E402
-from grader.gradebook import Key, content_hash  # noqa: E402
-from grader.grading import grade_notebook  # noqa: E402
-from grader.sandbox import find_sandbox, secrets_of  # noqa: E402
-from grader.zygote import Zygote  # noqa: E402
+from grader.core.assignment import load_assignment  # noqa: E402
+from grader.grading.cluster import grade_on_dask  # noqa: E402
+from grader.grading.gradebook import Key, content_hash  # noqa: E402
+from grader.grading.submission import grade_notebook  # noqa: E402
+from grader.execution.sandbox import find_sandbox, secrets_of  # noqa: E402
+from grader.execution.zygote import Zygote  # noqa: E402
 
 ASSIGNMENT = "rnn_step_by_step"  # the notebooks made here are the RNN assignment's
 

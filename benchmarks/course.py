@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(size: int) -> None:
-    from grader.assignment import load_assignment
-    from grader.gradebook import Gradebook, Key
-    from grader.regrade import changes_between
-    from grader.results import SubmissionResult
-    from grader.similarity import given_statements, grouped, shapes_of
+    from grader.core.assignment import load_assignment
+    from grader.grading.gradebook import Gradebook, Key
+    from grader.grading.regrade import changes_between
+    from grader.core.results import SubmissionResult
+    from grader.course.similarity import given_statements, grouped, shapes_of
 
     folder = Path(tempfile.mkdtemp(prefix="course-bench-"))
     try:

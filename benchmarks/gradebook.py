@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(count: int) -> None:
-    from grader.gradebook import Gradebook, Key
-    from grader.results import SubmissionResult
+    from grader.grading.gradebook import Gradebook, Key
+    from grader.core.results import SubmissionResult
 
     folder = Path(tempfile.mkdtemp(prefix="gradebook-bench-"))
     try:

@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench  # noqa: E402  (the class bench.py grades)
-from grader.appendix import forget  # noqa: E402
-from grader.assignment import load_assignment  # noqa: E402
-from grader.results import SubmissionResult  # noqa: E402
-from grader.student_page import prepare, render_submission  # noqa: E402
+from grader.reports.appendix import forget  # noqa: E402
+from grader.core.assignment import load_assignment  # noqa: E402
+from grader.core.results import SubmissionResult  # noqa: E402
+from grader.reports.student_page import prepare, render_submission  # noqa: E402
 
 
 def graded_class(folder: Path, count: int, seed: int) -> tuple[object, list[SubmissionResult]]:

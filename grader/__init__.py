@@ -1,6 +1,6 @@
 """An autograder for notebook-based course assignments.
 
-``from grader import check`` in a notebook checks your work (see ``grader.live``); it is loaded
+``from grader import check`` in a notebook checks your work (see ``grader.commands.live``); it is loaded
 only when asked for, so ``import grader`` stays light.
 """
 __version__ = "0.1.0"
@@ -10,6 +10,6 @@ __all__ = ["check"]
 
 def __getattr__(name: str):
     if name == "check":
-        from grader.live import check
+        from grader.commands.live import check
         return check
     raise AttributeError(f"module 'grader' has no attribute {name!r}")

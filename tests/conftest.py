@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.assignment import load_assignment
-from grader.grading import grade_notebook
-from grader.sandbox import find_sandbox, secrets_of
-from grader.zygote import Zygote
+from grader.core.assignment import load_assignment
+from grader.grading.submission import grade_notebook
+from grader.execution.sandbox import find_sandbox, secrets_of
+from grader.execution.zygote import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"

@@ -21,10 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.html import page_href, page_name
-from grader.names import output_name
+from grader.reports.html import page_href, page_name
+from grader.core.names import output_name
 
-from grader.grading import grade_notebook
+from grader.grading.submission import grade_notebook
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, write_notebook
 

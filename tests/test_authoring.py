@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.cli import main
-from grader.solution import read_solution
+from grader.commands.cli import main
+from grader.authoring.solution import read_solution
 
 from conftest import write_notebook
 
@@ -257,7 +257,7 @@ def test_a_mistake_catalogue_added_to_an_authored_assignment_gives_its_hint(tmp_
     (folder / "mistakes.py").write_text('''
 import numpy as np
 
-from grader.hints import Mistake
+from grader.feedback.hints import Mistake
 
 
 def _cost_without_mean(reference, AL, Y):

@@ -17,10 +17,10 @@ import nbformat
 import pytest
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, SUBMISSIONS, write_notebook
-from grader import ci
-from grader.grading import grade_notebook
-from grader.results import CaseResult, FunctionResult, SubmissionResult
-from grader.sandbox import find_sandbox
+from grader.commands import ci
+from grader.grading.submission import grade_notebook
+from grader.core.results import CaseResult, FunctionResult, SubmissionResult
+from grader.execution.sandbox import find_sandbox
 
 GIT = shutil.which("git")
 SANDBOXED = find_sandbox([], [])[0] is not None
@@ -52,7 +52,7 @@ def run_ci(where: Path, *arguments, env: dict | None = None) -> subprocess.Compl
     environment = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
     environment.update({"PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-c", "import sys; from grader.ci import main; sys.exit(main())",
+    return subprocess.run([sys.executable, "-c", "import sys; from grader.commands.ci import main; sys.exit(main())",
                            *map(str, arguments)], cwd=where, capture_output=True, text=True,
                           timeout=300, env=environment)
 

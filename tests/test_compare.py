@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from grader.assignment import Tolerance
-from grader.codec import Unsupported
-from grader.compare import compare_return, compare_value
+from grader.core.assignment import Tolerance
+from grader.runtime.codec import Unsupported
+from grader.core.compare import compare_return, compare_value
 
 TOLERANCE = Tolerance(rtol=1e-6, atol=1e-8)
 

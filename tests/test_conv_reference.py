@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader.assignment import load_assignment
+from grader.core.assignment import load_assignment
 from reference import conv_step_by_step as ref
 
 

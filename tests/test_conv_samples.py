@@ -11,12 +11,13 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import codec, routing
-from grader.assignment import load_assignment
-from grader.compare import compare_return
-from grader.environment import zygote_for
-from grader.grading import grade_notebook
-from grader.mutate import run_mutation
+from grader.runtime import codec
+from grader.grading import routing
+from grader.core.assignment import load_assignment
+from grader.core.compare import compare_return
+from grader.execution.environment import zygote_for
+from grader.grading.submission import grade_notebook
+from grader.authoring.mutate import run_mutation
 
 from conftest import ROOT, SUBMISSIONS, write_notebook
 
@@ -241,7 +242,7 @@ def test_the_stored_notebooks_are_what_the_script_writes():
 def test_every_known_mistake_is_named_when_a_student_makes_it(conv):
     """Each entry of the catalogue, run on the cases as a student's code would return it, gets its
     own words from the engine on some case it changes."""
-    from grader import hints
+    from grader.feedback import hints
 
     for mistake in hints.mistakes_for(conv, "zero_pad") + [m for name in ALL[1:] for m in hints.mistakes_for(conv, name)]:
         function = conv.function(mistake.function)

@@ -1,4 +1,4 @@
-"""Grading on a Dask cluster (grader/cluster.py, grader/cluster_worker.py), on a real LocalCluster
+"""Grading on a Dask cluster (grader/grading/cluster.py, grader/grading/cluster_worker.py), on a real LocalCluster
 of two worker processes: the same results as one machine, the sandbox on every worker, the
 assignment shipped once per worker, results streamed, and a worker killed halfway costing a
 retry, never a lost or duplicated result."""
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import load_assignment
-from grader.cluster import ClusterError, _checked, grade_on_dask, pack_assignment
-from grader.gradebook import Gradebook, Key, content_hash
-from grader.grading import grade_notebook
+from grader.core.assignment import load_assignment
+from grader.grading.cluster import ClusterError, _checked, grade_on_dask, pack_assignment
+from grader.grading.gradebook import Gradebook, Key, content_hash
+from grader.grading.submission import grade_notebook
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, SUBMISSIONS, write_notebook
 
@@ -91,7 +91,7 @@ def batch(tmp_path_factory, quick, zygote):
 
 def test_nothing_about_dask_is_imported_without_the_option(tmp_path):
     write_notebook(tmp_path / "one.ipynb", [HEADER, RNN_CELL_FORWARD])
-    script = ("import sys\nfrom grader.cli import main\nimport grader.cluster\n"
+    script = ("import sys\nfrom grader.commands.cli import main\nimport grader.grading.cluster\n"
               f"code = main(['grade', {str(tmp_path / 'one.ipynb')!r}, '--out', {str(tmp_path / 'out')!r},"
               " '--quiet', '--no-pages', '--no-sandbox'])\n"
               "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'})\n"
@@ -116,7 +116,7 @@ def test_a_batch_on_the_cluster_gives_the_local_results(batch, quick, cluster, c
     assert statuses["hangs"]["rnn_forward"] == "timeout" and statuses["raises"]["rnn_cell_forward"] == "error"
     assert local["empty"]["status"] == local["garbage"]["status"] == "invalid"
     # the assignment was loaded once per worker process and run, not once per task
-    from grader.cluster_worker import plugin_state
+    from grader.grading.cluster_worker import plugin_state
     states = client.run(plugin_state)
     assert len(states) == 2
     for state in states.values():
@@ -134,7 +134,7 @@ def test_without_a_scheduler_a_local_cluster_grades_on_several_threads_alike(bat
 
 def test_every_worker_grades_under_the_sandbox_and_attacks_cost_only_their_points(
         tmp_path, cluster, quick):
-    from grader.sandbox import find_sandbox
+    from grader.execution.sandbox import find_sandbox
     if find_sandbox([], [])[0] is None:
         pytest.skip("bubblewrap is not available: the attack tests need the sandbox")
     folder = tmp_path / "class"
@@ -273,7 +273,7 @@ def test_a_worker_that_cannot_see_the_path_stops_the_run_and_says_to_ship(tmp_pa
 
 
 def _plain_result(path, assignment) -> dict:
-    from grader.results import SubmissionResult
+    from grader.core.results import SubmissionResult
     return SubmissionResult("one", str(path), "graded", None, 0.0, assignment.max_score).to_dict()
 
 
@@ -281,7 +281,7 @@ def _kill_a_busy_worker(client) -> tuple[int, list[int], list[int]] | None:
     """SIGKILL a worker process that is grading a notebook right now; its pid, its fork
     servers' pids, and the places in the batch of the notebooks it was grading (task keys end
     with them)."""
-    from grader.cluster_worker import plugin_state
+    from grader.grading.cluster_worker import plugin_state
     for address, keys in client.processing().items():
         if not keys:
             continue

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.cli import main
-from grader.environment import declared_packages, student_environment
+from grader.commands.cli import main
+from grader.execution.environment import declared_packages, student_environment
 
 from conftest import write_notebook
 
@@ -121,7 +121,7 @@ def test_student_code_runs_with_the_pinned_numpy(tmp_path, capsys):
     assert (environment.folder / "complete").read_text().split() == ["numpy==1.26.4"]
     assert main(["check", str(submissions / "student.ipynb"), "--assignment", str(pinned), "--no-html"]) == 0
     planted = list(environment.folder.glob("lib/python*/site-packages/numpy/planted.py"))
-    from grader.sandbox import find_sandbox
+    from grader.execution.sandbox import find_sandbox
     if find_sandbox([], [])[0] is not None:  # the environment is shown read-only to student code
         assert planted == []
 

@@ -1,6 +1,6 @@
 """Extraction rules: what is taken from a notebook, what never runs, and what is reported."""
-from grader.extract import extract, strip_magics
-from grader.notebook import load_notebook
+from grader.core.extract import extract, strip_magics
+from grader.core.notebook import load_notebook
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, RNN_FORWARD, write_notebook
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.extract import extract
-from grader.notebook import InvalidNotebook, parse_notebook
+from grader.core.extract import extract
+from grader.core.notebook import InvalidNotebook, parse_notebook
 
 SEED = (Path(__file__).resolve().parent.parent / "submissions" / "seed" / "RNN.ipynb").read_bytes()
 # CI runs a few thousand inputs in all; fuzz/front_door.py sets FUZZ_EXAMPLES for a long run

@@ -12,10 +12,10 @@ import shutil
 import nbformat
 import pytest
 
-from grader import hints
-from grader.bundle import SUFFIX
-from grader.grading import grade_notebook
-from grader.release import (ReleaseError, find_leaks, given_lines, provided_solutions, release,
+from grader.feedback import hints
+from grader.authoring.bundle import SUFFIX
+from grader.grading.submission import grade_notebook
+from grader.authoring.release import (ReleaseError, find_leaks, given_lines, provided_solutions, release,
                             solution_fragments, solution_lines, statements, text_leaks)
 
 from conftest import HEADER, RNN_CELL_FORWARD, write_notebook

@@ -10,8 +10,8 @@ import copy
 import numpy as np
 import pytest
 
-from grader import hints
-from grader.compare import compare_return
+from grader.feedback import hints
+from grader.core.compare import compare_return
 from conftest import HEADER
 
 CORRECT = {

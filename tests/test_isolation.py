@@ -157,7 +157,7 @@ def test_call_keys_meet_for_equal_arguments_and_part_for_different_ones():
     equal arguments must meet however they are laid out or passed, different ones never."""
     import numpy as np
 
-    from grader.replay_key import call_key
+    from grader.runtime.replay_key import call_key
 
     names = ["xt", "a_prev", "parameters"]
     rng = np.random.default_rng(0)
@@ -191,8 +191,8 @@ def test_an_assignment_and_a_copy_with_other_cases_grade_side_by_side(assignment
     import dataclasses
 
     from conftest import SUBMISSIONS
-    from grader.grading import grade_notebook
-    from grader.student import payload
+    from grader.grading.submission import grade_notebook
+    from grader.core.student import payload
 
     functions = tuple(dataclasses.replace(f, cases=f.cases[::-1], inputs_messages=f.inputs_messages[::-1])
                       for f in assignment.functions)

@@ -10,11 +10,11 @@ import nbformat
 import pytest
 
 from conftest import HEADER, RNN_CELL_FORWARD, RNN_FORWARD, ROOT, SUBMISSIONS, write_notebook
-from grader.grading import grade_notebook
-from grader.live import CheckReport, find_open_notebook
-from grader.results import CaseResult, FunctionResult, SubmissionResult
-from grader.student import student_view
-from grader.terminal import format_result
+from grader.grading.submission import grade_notebook
+from grader.commands.live import CheckReport, find_open_notebook
+from grader.core.results import CaseResult, FunctionResult, SubmissionResult
+from grader.core.student import student_view
+from grader.reports.terminal import format_result
 
 WRONG_CELL_FORWARD = RNN_CELL_FORWARD.replace("np.dot(Waa, a_prev) + ", "")
 PROVIDED = ROOT / "assignments" / "rnn_step_by_step" / "provided"
@@ -169,13 +169,13 @@ def test_students_run_the_public_cases_unless_the_spec_allows_hidden_ones(assign
     # nothing left out: the very assignment, whose payloads the view rebuilds the same way
     everything = student_view(assignment, hidden=True)
     assert everything.assignment is assignment and everything.scope == ""
-    from grader.student import payload
+    from grader.core.student import payload
     assert all(payload(f) == assignment.payloads[f.name] for f in assignment.functions)
 
 
 def test_a_spec_can_let_students_run_hidden_cases(tmp_path):
-    from grader.assignment import load_assignment
-    from grader.student import RUN_HIDDEN_KEY
+    from grader.core.assignment import load_assignment
+    from grader.core.student import RUN_HIDDEN_KEY
 
     copy = tmp_path / "course"
     shutil.copytree(ROOT / "assignments", copy / "assignments")

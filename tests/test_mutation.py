@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from grader import mutate
-from grader.mutate import format_report, make_mutants, run_mutation
+from grader.authoring import mutate
+from grader.authoring.mutate import format_report, make_mutants, run_mutation
 
 FUNCTIONS = ["rnn_cell_forward", "lstm_forward", "rnn_cell_backward", "rnn_backward",
              "update_parameters_with_adam"]
@@ -119,7 +119,7 @@ def test_the_command_prints_the_report_writes_json_and_says_whether_all_were_kil
     import io
     import json
 
-    from grader.assignment import AssignmentError
+    from grader.core.assignment import AssignmentError
 
     out = io.StringIO()
     status = mutate.command(assignment, functions=["initialize_adam"], in_process=True,

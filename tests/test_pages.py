@@ -8,13 +8,13 @@ import shutil
 import nbformat
 import pytest
 
-import grader.appendix
+import grader.reports.appendix
 from conftest import SUBMISSIONS
-from grader.appendix import forget, render_appendix
-from grader.assignment import load_assignment
-from grader.environment import zygote_for
-from grader.grading import grade_notebook
-from grader.html import render_submission
+from grader.reports.appendix import forget, render_appendix
+from grader.core.assignment import load_assignment
+from grader.execution.environment import zygote_for
+from grader.grading.submission import grade_notebook
+from grader.reports.html import render_submission
 
 ATTACKS = SUBMISSIONS.parent / "tests" / "attacks"
 
@@ -51,7 +51,7 @@ def test_every_page_is_the_page_drawn_from_scratch(class_results, fresh_cells):
     # in class order, then again backwards: the second time nearly every cell is one kept
     first = [render_submission(assignment, result) for assignment, result in class_results]
     again = [render_submission(assignment, result) for assignment, result in reversed(class_results)][::-1]
-    kept = len(grader.appendix._CELLS)
+    kept = len(grader.reports.appendix._CELLS)
     alone = [drawn_from_scratch(assignment, result) for assignment, result in class_results]
     assert kept > 50  # the course's cells were shared
     for (_, result), page, page_again, page_alone in zip(class_results, first, again, alone):
@@ -69,7 +69,7 @@ def test_a_cell_one_character_apart_is_drawn_from_its_own_text(tmp_path, fresh_c
     nbformat.write(course, first)
     render_appendix(first)
     shown = render_appendix(first)  # drawn twice: its cells are kept
-    assert len(grader.appendix._CELLS) >= len(course.cells) - 1
+    assert len(grader.reports.appendix._CELLS) >= len(course.cells) - 1
     second = nbformat.read(first, as_version=4)
     second.cells[markdown].source += " Zyx"
     second.cells[code].source += "\n# Zyw"
@@ -102,7 +102,7 @@ def test_a_cell_kept_from_a_page_is_kept_sanitized(tmp_path, fresh_cells):
         path = tmp_path / f"{name}.ipynb"
         nbformat.write(hostile, path)
         pages.append("".join(cell.html for cell in render_appendix(path).cells))
-        kept.append(len(grader.appendix._CELLS))
+        kept.append(len(grader.reports.appendix._CELLS))
     # a cell is kept the second time it is drawn: carol's cells all come from those kept
     assert kept[0] == 0 and kept[1] >= len(hostile.cells) - 1 and kept[2] == kept[1]
     for html in pages:

@@ -23,16 +23,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import codec
-from grader.bundle import SUFFIX, BundleError, BundledAssignment, choose_bundle, load_bundle
-from grader.bundle_build import write_bundle
-from grader.extract import extract
-from grader.grading import grade_notebook
-from grader.notebook import load_notebook
-from grader import release as release_module
-from grader.release import END, START, ReleaseError, release
-from grader.sandbox import find_sandbox, secrets_of
-from grader.zygote import Zygote
+from grader.runtime import codec
+from grader.authoring.bundle import SUFFIX, BundleError, BundledAssignment, choose_bundle, load_bundle
+from grader.authoring.bundle_build import write_bundle
+from grader.core.extract import extract
+from grader.grading.submission import grade_notebook
+from grader.core.notebook import load_notebook
+from grader.authoring import release as release_module
+from grader.authoring.release import END, START, ReleaseError, release
+from grader.execution.sandbox import find_sandbox, secrets_of
+from grader.execution.zygote import Zygote
 
 from conftest import ROOT, SUBMISSIONS, write_notebook
 
@@ -376,7 +376,7 @@ def test_a_bundle_is_found_next_to_the_notebook(released, tmp_path, monkeypatch)
     alone = tmp_path / "alone.ipynb"
     alone.write_text("{}")
     assert choose_bundle(alone, None, None) is None  # the installed assignment is used
-    monkeypatch.setattr("grader.bundle.bundled_assignments", lambda: [])  # a student's engine-only install
+    monkeypatch.setattr("grader.authoring.bundle.bundled_assignments", lambda: [])  # a student's engine-only install
     with pytest.raises(BundleError, match=r"no assignment is installed here and no student bundle "
                                           r"\(\*\.bundle\.json\) is next to .*alone\.ipynb: pass --bundle FILE"):
         choose_bundle(alone, None, None)
@@ -442,10 +442,10 @@ def _run(command, **options):
 _DUMP = textwrap.dedent('''
     import json, sys
     from pathlib import Path
-    from grader.bundle import load_bundle
-    from grader.grading import grade_notebook
-    from grader.sandbox import find_sandbox, secrets_of
-    from grader.zygote import Zygote
+    from grader.authoring.bundle import load_bundle
+    from grader.grading.submission import grade_notebook
+    from grader.execution.sandbox import find_sandbox, secrets_of
+    from grader.execution.zygote import Zygote
     bundled = load_bundle(Path(sys.argv[1]))
     hidden, shown = secrets_of(bundled, [], [])
     found = {}

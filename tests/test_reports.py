@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 
 from conftest import HEADER, RNN_CELL_FORWARD, SUBMISSIONS
-from grader.formats import FORMATS, gradescope_document, junit_tree
-from grader.grading import grade_notebook
-from grader.html import array_html, failure_reason, normalise_message, page_name, render_submission
-from grader.reproduce import reproduce
-from grader.reports import parse_formats, write_batch_reports, write_submission_page
-from grader.results import SubmissionResult
+from grader.reports.formats import FORMATS, gradescope_document, junit_tree
+from grader.grading.submission import grade_notebook
+from grader.reports.html import array_html, failure_reason, normalise_message, page_name, render_submission
+from grader.feedback.reproduce import reproduce
+from grader.reports.writing import parse_formats, write_batch_reports, write_submission_page
+from grader.core.results import SubmissionResult
 
 SAMPLES = sorted(SUBMISSIONS.rglob("RNN.ipynb"))  # the RNN assignment's samples
 EXPECTED_STATUSES = {  # submissions/README.md
@@ -351,7 +351,7 @@ def test_the_overview_streamed_from_the_gradebook_is_the_one_made_in_memory(assi
                                                                            reports, tmp_path):
     # a class as the gradebook holds it: in random order, twice over (ids differ), with the
     # invalid notebook; the overview is then made in passes over it, by id and by score in SQL
-    from grader.gradebook import Gradebook, Key
+    from grader.grading.gradebook import Gradebook, Key
     results = [*graded.values(), invalid_result]
     copies = [dataclasses.replace(r, id=f"{r.id}-again") for r in results]
     everyone = results + copies
@@ -543,7 +543,7 @@ def test_junit_xml_follows_the_published_structure(assignment, graded, reports):
 
 def test_junit_is_written_a_suite_at_a_time_as_the_whole_tree_would_be(assignment, graded, invalid_result,
                                                                         tmp_path):
-    from grader.formats import write_junit_xml
+    from grader.reports.formats import write_junit_xml
     results = [*graded.values(), invalid_result]
     tree = junit_tree(assignment, results)
     ElementTree.indent(tree, space=" ")
@@ -652,9 +652,9 @@ def test_pages_render_in_chromium_without_console_errors(chromium, reports, grad
 def test_function_code_drawn_from_its_cells_tokens_is_the_code_lexed_alone(graded):
     """The page formats a function's code from the tokens the appendix lexed for its cell:
     numbering, marked lines and multi-line strings must come out as when lexed on its own."""
-    from grader.extract import extract
-    from grader.highlighting import _lines, code_html
-    from grader.notebook import load_notebook
+    from grader.core.extract import extract
+    from grader.reports.highlighting import _lines, code_html
+    from grader.core.notebook import load_notebook
 
     notebook = load_notebook(SUBMISSIONS / "seed" / "RNN.ipynb")
     cells = {cell.number: cell.source for cell in notebook.cells}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade_notebook
-from grader.zygote import Zygote, remove_folder
+from grader.grading.submission import grade_notebook
+from grader.execution.zygote import Zygote, remove_folder
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, write_notebook
 

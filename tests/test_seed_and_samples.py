@@ -1,7 +1,7 @@
 """The bundled sample submissions get the verdicts their mistakes deserve (submissions/README.md)."""
 import pytest
 
-from grader.grading import grade_notebook
+from grader.grading.submission import grade_notebook
 
 from conftest import SUBMISSIONS
 

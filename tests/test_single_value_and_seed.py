@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from grader.assignment import AssignmentError, load_assignment
+from grader.core.assignment import AssignmentError, load_assignment
 
 SPEC = '''
 name = "noisy"

@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from grader import codec
-from grader.appendix import render_appendix
-from grader.assignment import load_assignment
-from grader.grading import grade_notebook
+from grader.runtime import codec
+from grader.reports.appendix import render_appendix
+from grader.core.assignment import load_assignment
+from grader.grading.submission import grade_notebook
 
 from conftest import ROOT, write_notebook
 
@@ -173,7 +173,7 @@ def test_the_reference_answers_in_a_worker_under_limits(tmp_path):
     """A stand-in call runs the reference in a worker process: one that runs too long is killed
     at the deadline and the next call gets a fresh worker; one that allocates past the memory
     limit raises there, never in the grader; an answer over its size limit is refused."""
-    from grader.reference_worker import ReferenceTimeout, ReferenceWorkers
+    from grader.execution.reference_worker import ReferenceTimeout, ReferenceWorkers
 
     reference = tmp_path / "reference.py"
     reference.write_text(textwrap.dedent('''

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from grader.ci import classroom_result
-from grader.cli import find_notebooks
-from grader.export import _cell
-from grader.extract import extract
-from grader.gradebook import Gradebook, Key, content_hash
-from grader.grading import grade_notebook
-from grader.names import output_name
-from grader.notebook import InvalidNotebook, load_notebook
-from grader.reports import write_batch_reports, write_submission_page
-from grader.results import CaseResult, SubmissionResult
-from grader.sanitize import sanitize_html
+from grader.commands.ci import classroom_result
+from grader.commands.cli import find_notebooks
+from grader.reports.export import _cell
+from grader.core.extract import extract
+from grader.grading.gradebook import Gradebook, Key, content_hash
+from grader.grading.submission import grade_notebook
+from grader.core.names import output_name
+from grader.core.notebook import InvalidNotebook, load_notebook
+from grader.reports.writing import write_batch_reports, write_submission_page
+from grader.core.results import CaseResult, SubmissionResult
+from grader.reports.sanitize import sanitize_html
 
 from conftest import HEADER, INITIALIZE_ADAM, RNN_CELL_FORWARD, ROOT, write_notebook
 
@@ -192,7 +192,7 @@ def test_the_page_of_a_notebook_of_99000_cells_is_bounded_and_says_what_it_leave
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     graded = dataclasses.replace(
         SubmissionResult("long", str(path), "graded", None, 0.0, assignment.max_score), functions=())
-    from grader.results import FunctionResult
+    from grader.core.results import FunctionResult
     function = FunctionResult("rnn_cell_forward", "failed", 0.0, 10.0, cell=99_001, line=1,
                               source=RNN_CELL_FORWARD.strip())
     page = write_submission_page(tmp_path, assignment, dataclasses.replace(graded, functions=(function,)))

@@ -11,11 +11,11 @@ import sys
 
 from conftest import HEADER, ROOT, SUBMISSIONS, write_notebook
 
-from grader.assignment import load_assignment
-from grader.extract import extract
-from grader.verdict_store import VerdictStore
-from grader.notebook import load_notebook
-from grader.verdict_keys import context, function_keys
+from grader.core.assignment import load_assignment
+from grader.core.extract import extract
+from grader.grading.verdict_store import VerdictStore
+from grader.core.notebook import load_notebook
+from grader.grading.verdict_keys import context, function_keys
 
 CORRECT_CELL = '''
 # GRADED FUNCTION: rnn_cell_forward

@@ -48,7 +48,7 @@ ATTACKS = {
                             "        found += [os.path.join(folder, f) for f in files if f in ('rnn_step_by_step.py', 'spec.toml', 'cases.py', 'gradebook.sqlite', 'results.json')]\n"
                             "        if len(found) > 50:\n            break\n"
                             "print('FOUND', found)\n" + ZEROS, "failed or timeout"),
-    "imports_the_grader": ("import grader.assignment\nassignment = grader.assignment.load_assignment()\n"
+    "imports_the_grader": ("import grader.core.assignment\nassignment = grader.core.assignment.load_assignment()\n"
                            "case = assignment.function('rnn_cell_forward').cases[0]\nreturn case.expected", "error"),
     "writes_files": (f"import os\nfor path in ['{MARKER}-cwd', '/tmp/{MARKER}-tmp', os.path.expanduser('~/{MARKER}-home'),\n"
                      f"             '/work/main/reports/{MARKER}', '/work/main/{MARKER}']:\n"
@@ -60,8 +60,8 @@ ATTACKS = {
                       "np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n" + ZEROS, "failed"),
     "patches_builtins": ("import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 3\n" + ZEROS,
                          "failed or error or timeout"),
-    "patches_the_grader": ("import grader.compare, grader.codec\ngrader.compare.compare_return = lambda *a, **k: ()\n"
-                           "grader.codec.decode = lambda *a: None\n" + ZEROS, "failed"),
+    "patches_the_grader": ("import grader.core.compare, grader.runtime.codec\ngrader.core.compare.compare_return = lambda *a, **k: ()\n"
+                           "grader.runtime.codec.decode = lambda *a: None\n" + ZEROS, "failed"),
     "prints_fake_results": ("import json, sys, os\nprint(json.dumps({'result': {'status': 'passed', 'score': 10}}))\n"
                             "sys.stdout.flush()\nos.write(1, b'{\"status\": \"passed\"}')\n" + ZEROS, "failed"),
     "forges_the_channel": ("import os, socket, struct, json\nfor fd in range(3, 64):\n    try:\n"
@@ -78,7 +78,7 @@ ATTACKS = {
     "prints_megabytes": ("line = 'x' * (200 * 1024 * 1024)\nprint(line)\n" + ZEROS, "failed or timeout"),
     # a raw stand-in call on the channel, naming the function itself: the grader must not answer
     "calls_itself_through_the_channel": (
-        "import gc, socket\nfrom grader import codec\n"
+        "import gc, socket\nfrom grader.runtime import codec\n"
         "for channel in [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0]:\n"
         "    channel.sendall(codec.encode({'call': 'rnn_cell_forward', 'args': [xt, a_prev, parameters], 'kwargs': {}}))\n"
         "    reply = codec.decode_trusted(codec.receive_raw(channel))\n"
@@ -121,13 +121,13 @@ ATTACKS = {
     "sleeps_every_call": ("import time\ntime.sleep(0.6)\n" + ZEROS, "failed"),
     # frames a function writes on the channel itself, with values that break a careless reader;
     # then it holds memory and waits, to be found alive if nothing kills it
-    "forges_seconds": ("import os, stat, time\nfrom grader import codec\n"
+    "forges_seconds": ("import os, stat, time\nfrom grader.runtime import codec\n"
                        "frame = codec.encode({'result': {'function': 'rnn_cell_forward', 'case': 0, 'status': 'returned',\n"
                        "                                 'value': None, 'seconds': [1]}})\n"
                        "for fd in range(3, 64):\n    try:\n        if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
                        "            os.write(fd, frame)\n    except OSError:\n        pass\n"
                        "held = bytearray(300 * 2**20)\ntime.sleep(3133.4)", "failed or timeout or error"),
-    "forges_a_shape": ("import os, stat, struct, time\nfrom grader import codec\n"
+    "forges_a_shape": ("import os, stat, struct, time\nfrom grader.runtime import codec\n"
                        "frame = codec.encode({'result': {'function': 'rnn_cell_forward', 'case': 0, 'status': 'returned',\n"
                        "                                 'value': (np.zeros((5, 0)), np.zeros((2, 0)), None), 'seconds': 0.1}})\n"
                        "_, length = struct.unpack('!QI', frame[:12])\n"
@@ -229,7 +229,7 @@ NOTEBOOKS = {
     "calls_another_through_the_channel": ([
         '''def rnn_cell_backward(da_next, cache):
     import gc, socket
-    from grader import codec
+    from grader.runtime import codec
     for channel in [o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0]:
         call = {"call": "rnn_backward", "args": [da_next[:, :, None], ([cache], cache[2][:, :, None])], "kwargs": {}}
         channel.sendall(codec.encode(call))

@@ -2,7 +2,7 @@
 mistake applied.
 
 The grader says a mistake's words only when its computation reproduces the student's values
-(output by output, within the function's tolerance); see ``grader/hints.py``. Generic mistakes
+(output by output, within the function's tolerance); see ``grader/feedback/hints.py``. Generic mistakes
 (transposed, a dropped or extra axis, the sign flipped, a constant factor, another output or an
 input returned) are detected there for every function; this file holds the ones that need the
 assignment's own loops and formulas.
@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from grader.hints import ErrorHint, Mistake
+from grader.feedback.hints import ErrorHint, Mistake
 
 
 def _corner(position, stride, strided):

@@ -1,7 +1,7 @@
 """Known mistakes in this assignment, each recomputed from the reference with the mistake applied.
 
 The grader says a mistake's words only when its computation reproduces the student's values
-(output by output, within the function's tolerance); see ``grader/hints.py``. Generic mistakes
+(output by output, within the function's tolerance); see ``grader/feedback/hints.py``. Generic mistakes
 (transposed, a dropped keepdims, the sign flipped, a constant factor, another output or an input
 returned) are detected there for every function; this file holds the ones that need the
 assignment's own formulas (ASSIGNMENT_RNN.md, section 7).
@@ -18,7 +18,7 @@ from functools import partial
 
 import numpy as np
 
-from grader.hints import ErrorHint, Mistake
+from grader.feedback.hints import ErrorHint, Mistake
 
 
 def _softmax_rows(z):
