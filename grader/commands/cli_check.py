@@ -8,7 +8,6 @@ draw the page. The notebook is read once, to choose its assignment and to grade 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -127,12 +126,10 @@ class _ForkServerStart:
 
     def _start(self, choice) -> None:
         from grader.execution.environment import zygote_for
-        from grader.execution.sandbox import Sandbox, secrets_of
+        from grader.execution.sandbox import sandbox_of, secrets_of
         sandbox = None
         if choice is not None:
-            hidden, shown = secrets_of(self._assignment, [], [self._notebook])
-            sandbox = Sandbox(choice[0], tuple(hidden), tuple(Path(p).resolve() for p in shown if Path(p).exists()),
-                              choice[1])
+            sandbox = sandbox_of(choice[0], *secrets_of(self._assignment, [], [self._notebook]), choice[1])
         self._zygote = zygote_for(self._assignment, sandbox)
 
     def stop(self) -> None:
@@ -169,6 +166,8 @@ def _last_choice() -> tuple[str, int | None] | None:
 
 
 def _remember(choice) -> None:
+    from grader.reports.export import written_atomically
+
     path = _choice_file()
     try:
         kept = json.loads(path.read_text()) if path.is_file() else {}
@@ -181,8 +180,7 @@ def _remember(choice) -> None:
         kept[_key()] = list(choice)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(kept))
-        os.replace(temporary, path)
+        with written_atomically(path) as handle:
+            json.dump(kept, handle)
     except OSError:
         pass  # the next check probes before it starts, as the first did

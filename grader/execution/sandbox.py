@@ -134,6 +134,12 @@ def _outermost(paths) -> list[Path]:
     return kept
 
 
+def sandbox_of(bwrap: str, hidden: list[Path], shown: list[Path], user: int | None = None) -> Sandbox:
+    """The sandbox hiding ``hidden`` and showing ``shown``, as ``user``; unprobed. An assignment
+    need not have provided modules: only what exists is shown."""
+    return Sandbox(bwrap, tuple(hidden), tuple(Path(p).resolve() for p in shown if Path(p).exists()), user)
+
+
 def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None, str]:
     """The sandbox to use, or None and the reason there is none."""
     if os.name != "posix" or not Path("/proc/self").exists():
@@ -141,8 +147,7 @@ def find_sandbox(hidden: list[Path], shown: list[Path]) -> tuple[Sandbox | None,
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return None, "bubblewrap (bwrap) is not installed"
-    # an assignment need not have provided modules: only what exists is shown
-    sandbox = Sandbox(bwrap, tuple(hidden), tuple(Path(p).resolve() for p in shown if Path(p).exists()))
+    sandbox = sandbox_of(bwrap, hidden, shown)
     if os.geteuid() == 0:  # as nobody if it can run so; as root it would have no process limit
         unprivileged = Sandbox(sandbox.bwrap, sandbox.hidden, sandbox.shown, UNPRIVILEGED)
         if _probe(unprivileged) is None:
