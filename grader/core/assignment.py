@@ -121,6 +121,13 @@ class Assignment:
     # starts with its own
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def once(self, key, make):
+        """``make()``, worked out the first time ``key`` is asked for and kept in ``memo``."""
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = make()
+        return value
+
     @property
     def reference_path(self) -> Path:
         return Path(getattr(self.reference, "__file__", self.directory))

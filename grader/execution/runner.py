@@ -214,38 +214,32 @@ def _run_process(zygote, assignment, program: bytes, todo: list[GradedFunction],
 def _payloads(assignment: Assignment, todo: list[GradedFunction]) -> bytes:
     """The message with ``todo``'s case inputs and replay tables, encoded once per function of
     the assignment, not once per process."""
-    key = ("payloads", tuple(f.name for f in todo))
-    message = assignment.memo.get(key)
-    if message is None:
-        message = assignment.memo[key] = codec.encode_trusted(
-            {f.name: assignment.payloads[f.name] for f in todo})
-    return message
+    return assignment.once(("payloads", tuple(f.name for f in todo)), lambda: codec.encode_trusted(
+        {f.name: assignment.payloads[f.name] for f in todo}))
 
 
 def _setup(assignment: Assignment) -> bytes:
     """The message every process of the assignment starts from, encoded once per assignment."""
-    setup = assignment.memo.get("setup")
-    if setup is None:
-        limits = assignment.limits
-        setup = assignment.memo["setup"] = codec.encode_trusted({
-            "graded": list(assignment.graded_names), "signatures": assignment.signatures,
-            "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
-            "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
-                       "open_files": limits.open_files, "processes": limits.processes}})
-    return setup
+    limits = assignment.limits
+    return assignment.once("setup", lambda: codec.encode_trusted({
+        "graded": list(assignment.graded_names), "signatures": assignment.signatures,
+        "provided": str(assignment.provided), "provided_code": _provided_code(assignment),
+        "limits": {"output_bytes": limits.output_bytes, "memory_bytes": limits.memory_bytes,
+                   "open_files": limits.open_files, "processes": limits.processes}}))
 
 
 def _provided_code(assignment: Assignment) -> dict[str, bytes]:
     """The provided modules, compiled once per assignment (module name -> marshalled code)."""
-    codes = assignment.memo.get("provided code")
-    if codes is None:
-        codes = {}
-        for path in sorted(Path(assignment.provided).glob("*.py")):
-            try:
-                codes[path.stem] = marshal.dumps(compile(path.read_bytes(), str(path), "exec"))
-            except (OSError, SyntaxError, ValueError):
-                pass  # imported from the file then, where it fails as it would anyway
-        assignment.memo["provided code"] = codes
+    return assignment.once("provided code", lambda: _compiled_provided(Path(assignment.provided)))
+
+
+def _compiled_provided(folder: Path) -> dict[str, bytes]:
+    codes = {}
+    for path in sorted(folder.glob("*.py")):
+        try:
+            codes[path.stem] = marshal.dumps(compile(path.read_bytes(), str(path), "exec"))
+        except (OSError, SyntaxError, ValueError):
+            pass  # imported from the file then, where it fails as it would anyway
     return codes
 
 
@@ -253,12 +247,10 @@ def _frame_limit(assignment: Assignment, function: GradedFunction, case: int) ->
     """The largest message the grader reads from a process at ``case`` of ``function``: what
     is compared is kept, so its size follows from the case (its inputs and expected outputs,
     eight times over, and a MiB besides), not from what the student's code chose to send."""
-    limits = assignment.memo.get(("frame limits", function.name))
-    if limits is None:
-        limits = assignment.memo[("frame limits", function.name)] = [
-            min(codec.MAX_MESSAGE_BYTES,
-                (1 << 20) + 8 * (len(function.inputs_messages[index]) + len(codec.encode(expected))))
-            for index, expected in enumerate(_compared_expected(function))]
+    limits = assignment.once(("frame limits", function.name), lambda: [
+        min(codec.MAX_MESSAGE_BYTES,
+            (1 << 20) + 8 * (len(function.inputs_messages[index]) + len(codec.encode(expected))))
+        for index, expected in enumerate(_compared_expected(function))])
     return limits[min(case, len(limits) - 1)]
 
 
