@@ -5,7 +5,8 @@ A function's run depends on its own definition, on every part of the program it 
 everything the program runs when it is loaded (imports, constants, decorators, default values,
 annotations, class bodies, and whatever those call) and on what it is run with: the assignment
 (its fingerprint and provided modules), the limits, the student environment, the sandbox and the
-grader itself. Definitions are compared as syntax trees, so comments, blank lines and code the
+grader itself. Definitions are compared as syntax trees (a def by its compiled code without
+positions), so comments, blank lines and code the
 function cannot reach do not matter. A program that reaches names dynamically (``eval``,
 ``globals()``, ``sys.modules``, frames, ...) is keyed whole, positions and text included.
 
@@ -60,7 +61,7 @@ class Key:
 class _Statement:
     """One kept top-level statement of the program, as the key sees it."""
     cell: int
-    tree: str  # ast.dump: no positions, no comments
+    tree: str  # without positions or comments: ast.dump, or for a def the digest of its code
     binds: tuple[str, ...]
     uses: frozenset[str]  # every name it mentions
     dynamic: bool
@@ -75,23 +76,23 @@ class _Statement:
 
 def context(assignment, sandboxed: bool) -> str:
     """What every run of ``assignment``'s functions shares, digested once per assignment."""
-    memo_key = ("verdict context", sandboxed)
-    found = assignment.memo.get(memo_key)
-    if found is None:
-        import numpy
-        digest = hashlib.sha256(KEY_FORMAT.encode())
-        for part in (__version__, codec.WIRE_FORMAT, assignment.fingerprint, repr(assignment.limits),
-                     repr(declared_packages(getattr(assignment, "directory", None))), sys.version,
-                     sys.platform, numpy.__version__, sandboxed,
-                     repr([(f.name, f.stand_ins, len(f.cases)) for f in assignment.functions])):
-            digest.update(f"{part}\x00".encode())
-        provided = Path(assignment.provided)
-        for path in sorted(provided.rglob("*")) if provided.is_dir() else ():
-            if path.is_file():
-                digest.update(f"{path.relative_to(provided)}\x00".encode())
-                digest.update(path.read_bytes())
-        found = assignment.memo[memo_key] = digest.hexdigest()
-    return found
+    return assignment.once(("verdict context", sandboxed), lambda: _context(assignment, sandboxed))
+
+
+def _context(assignment, sandboxed: bool) -> str:
+    import numpy
+    digest = hashlib.sha256(KEY_FORMAT.encode())
+    for part in (__version__, codec.WIRE_FORMAT, assignment.fingerprint, repr(assignment.limits),
+                 repr(declared_packages(getattr(assignment, "directory", None))), sys.version,
+                 sys.platform, numpy.__version__, sandboxed,
+                 repr([(f.name, f.stand_ins, len(f.cases)) for f in assignment.functions])):
+        digest.update(f"{part}\x00".encode())
+    provided = Path(assignment.provided)
+    for path in sorted(provided.rglob("*")) if provided.is_dir() else ():
+        if path.is_file():
+            digest.update(f"{path.relative_to(provided)}\x00".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def program_key(shared: str, submission: Submission, statements: list[_Statement] | None = None) -> str:
@@ -174,10 +175,8 @@ def read_program(submission: Submission) -> list[_Statement]:
     """The program's kept statements, as the keys see them (read once for all of them)."""
     found = []
     for cell in submission.program:
-        nodes = cell.nodes or tuple(_parsed(cell.source).body[index] for index in cell.statements)
-        codes = cell.codes if len(cell.codes) == len(nodes) else (None,) * len(nodes)
         lines = cell.source.splitlines()
-        for node, code in zip(nodes, codes):
+        for node, code in zip(cell.nodes, cell.codes):  # parsed and compiled by extraction
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             where = f"{cell.cell}:{first}:" + "\n".join(lines[first - 1:node.end_lineno])
             body = getattr(node, "body", None)
@@ -188,46 +187,14 @@ def read_program(submission: Submission) -> list[_Statement]:
     return found
 
 
-_PARSED: dict[str, ast.Module] = {}  # a class's copies share cells: each parsed once
-
-
-def _parsed(source: str) -> ast.Module:
-    tree = _PARSED.get(source)
-    if tree is None:
-        from grader.core.extract import _PARSING  # the AST constructors are not thread-safe
-        with _PARSING:
-            tree = ast.parse(source)
-        if len(_PARSED) > 2048:
-            _PARSED.clear()
-        _PARSED[source] = tree
-    return tree
-
-
 def _statement(cell: int, node: ast.stmt, code, where: str, load_where: str) -> _Statement:
-    is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    if is_def and code is not None:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _def_statement(cell, node, code, where, load_where)
+    # a class body, an import, a constant: all of it runs at load
     tree = ast.dump(node)
     uses, dynamic = _names(node)
-    if is_def:
-        arguments = node.args
-        at_load = [*node.decorator_list, *arguments.defaults, *[d for d in arguments.kw_defaults if d],
-                   *[a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
-                                            arguments.vararg, arguments.kwarg) if a is not None and a.annotation],
-                   *([node.returns] if node.returns else [])]
-        load_tree = f"{node.name}:" + ";".join(ast.dump(part) for part in at_load) if at_load else ""
-        load_uses, load_dynamic = frozenset(), False
-        for part in at_load:
-            part_uses, part_dynamic = _names(part)
-            load_uses |= part_uses
-            load_dynamic = load_dynamic or part_dynamic
-        binds: tuple[str, ...] = (node.name,)
-    else:  # a class body, an import, a constant: all of it runs at load
-        load_tree, load_uses, load_dynamic = tree, uses, dynamic
-        binds = _bound(node)
-    constant = isinstance(node, (ast.Assign, ast.AnnAssign))
-    return _Statement(cell, tree, binds, uses, dynamic, load_tree, load_uses, load_dynamic, is_def,
-                      constant, where, load_where)
+    return _Statement(cell, tree, _bound(node), uses, dynamic, tree, uses, dynamic, False,
+                      isinstance(node, (ast.Assign, ast.AnnAssign)), where, load_where)
 
 
 def _def_statement(cell: int, node: ast.stmt, code, where: str, load_where: str) -> _Statement:
@@ -237,7 +204,7 @@ def _def_statement(cell: int, node: ast.stmt, code, where: str, load_where: str)
     the names it uses. What runs at load is the statement's own code without the function's."""
     tree = "code:" + hashlib.sha256(marshal.dumps(_placeless(code))).hexdigest()
     names = _code_names(code)
-    dynamic = not names.isdisjoint(DYNAMIC_NAMES) or not names.isdisjoint(DYNAMIC_ATTRIBUTES)
+    dynamic = _dynamic(names)
     outer = set(code.co_names) - {node.name}
     constants = [c for c in code.co_consts if c is not None and not isinstance(c, CodeType)]
     load_tree, load_uses, load_dynamic = "", frozenset(), False
@@ -246,9 +213,14 @@ def _def_statement(cell: int, node: ast.stmt, code, where: str, load_where: str)
             code.replace(co_consts=tuple(c.co_name if isinstance(c, CodeType) else c
                                          for c in code.co_consts))))).hexdigest()
         load_uses = frozenset(outer)
-        load_dynamic = not load_uses.isdisjoint(DYNAMIC_NAMES) or not load_uses.isdisjoint(DYNAMIC_ATTRIBUTES)
+        load_dynamic = _dynamic(load_uses)
     return _Statement(cell, tree, (node.name,), names, dynamic, load_tree, load_uses, load_dynamic, True,
                       False, where, load_where)
+
+
+def _dynamic(names: frozenset[str]) -> bool:
+    """Whether code looking up ``names`` (globals and attributes alike) can reach others."""
+    return not names.isdisjoint(DYNAMIC_NAMES) or not names.isdisjoint(DYNAMIC_ATTRIBUTES)
 
 
 def _placeless(code: CodeType) -> CodeType:
