@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from grader.feedback.hints import ErrorHint, Mistake
+from grader.hints import ErrorHint, Mistake
 
 
 def _corner(position, stride, strided):
